@@ -1,0 +1,70 @@
+-- U.S. Cluster Mapping indicators (METHOD.md 1.4) for counties and BEA Economic Areas.
+-- depends_on: {{ ref('rule_parameters') }}
+with region_cluster as (
+    select * from {{ ref('int_region_cluster_employment') }}
+),
+
+rules as (
+    select * from {{ ref('int_rules') }}
+),
+
+with_lq as (
+    select
+        *,
+        {{ safe_divide(safe_divide('employees', 'region_type_employees'),
+                       safe_divide('nation_cluster_employees', 'nation_type_employees')) }} as lq
+    from region_cluster
+    where employees > 0
+),
+
+percentiles as (
+    -- Over all regions of one type with employment > 0 in the cluster.
+    select
+        w.country, w.ref_year, w.region_type, w.cluster_code,
+        count(*) as regions_with_employment,
+        {{ percentile_linear('w.lq', rule('cluster_strong_lq_percentile')) }} as lq_p_strong,
+        {{ percentile_linear('w.lq', rule('cluster_strong10_lq_percentile')) }} as lq_p_strong10,
+        {{ percentile_linear('w.lq', rule('cluster_significant_lq_percentile')) }} as lq_p_significant,
+        {{ percentile_linear('w.lq', rule('cluster_qualifying_lq_percentile')) }} as lq_p_qualifying,
+        {{ percentile_linear('w.employees', rule('cluster_min_employees_percentile')) }} as employees_p25,
+        {{ percentile_linear('w.establishments', rule('cluster_min_establishments_percentile')) }} as establishments_p25
+    from with_lq as w
+    group by w.country, w.ref_year, w.region_type, w.cluster_code
+),
+
+final as (
+    select
+        w.country,
+        w.ref_year,
+        w.region_type,
+        w.region_code,
+        w.region_name,
+        w.cluster_code,
+        w.cluster_name,
+        w.cluster_type = 'traded' as is_traded,
+        w.employees,
+        w.establishments,
+        w.lq,
+        p.regions_with_employment,
+        p.lq_p_strong,
+        p.employees_p25,
+        p.establishments_p25,
+        w.employees > p.employees_p25 and w.establishments > p.establishments_p25 as meets_size_conditions,
+        w.lq >= p.lq_p_strong and w.lq >= r.cluster_strong_min_lq
+            and w.employees > p.employees_p25 and w.establishments > p.establishments_p25 as is_strong,
+        w.lq >= p.lq_p_strong10 and w.lq >= r.cluster_strong_min_lq
+            and w.employees > p.employees_p25 and w.establishments > p.establishments_p25 as is_strong10,
+        w.lq > p.lq_p_significant
+            and w.employees > p.employees_p25 and w.establishments > p.establishments_p25 as is_significant,
+        w.lq > p.lq_p_qualifying
+            and w.employees > p.employees_p25 and w.establishments > p.establishments_p25 as is_qualifying,
+        w.is_estimate,
+        r.rule_set_version
+    from with_lq as w
+    inner join percentiles as p
+        on w.country = p.country and w.ref_year = p.ref_year
+        and w.region_type = p.region_type and w.cluster_code = p.cluster_code
+    cross join rules as r
+)
+
+select * from final

@@ -1,0 +1,23 @@
+with source as (
+    select * from {{ source('landing', 'area_industry') }}
+),
+
+renamed as (
+    select
+        country,
+        cast(ref_year as integer) as ref_year,
+        area_code,
+        industry_system,
+        industry_code,
+        size_class,
+        cast(establishments as bigint) as establishments,
+        cast(employees as bigint) as employees,
+        cast(payroll as double) as payroll,
+        catalogue_entry,
+        source_file,
+        source_sha256,
+        is_synthetic
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,333 @@
+"""Canonical input contracts: the one place that says what every adapter must produce.
+
+A contract lists its fields with a *kind* that fixes both the text rule applied to
+raw values (before casting) and the typed column that lands in DuckDB. Two pandera
+(polars) schemas are built from a contract:
+
+* ``text_schema``: run on the all-text frame an adapter returns. Row-level rules
+  (required values, numbers that are not numbers, codes whose leading zeros were
+  lost, unknown codes, duplicated keys) fail here; the failing rows go to
+  quarantine with the reason and the rest goes on.
+* ``typed_schema``: run on the cast frame just before it is written. It is
+  blocking: a failure here is a defect in the pipeline, not in the input.
+
+Codes are text everywhere: ``01001`` and ``13.20`` keep their characters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandera.polars as pa
+import polars as pl
+
+Kind = Literal["code", "text", "count", "amount", "year", "flag"]
+
+# Text rule, polars dtype and DuckDB type for each kind.
+KIND_PATTERN: dict[str, str | None] = {
+    "code": r"^\S(.*\S)?$",
+    "text": None,
+    "count": r"^\d+$",
+    "amount": r"^\d+(\.\d+)?$",
+    "year": r"^\d{4}$",
+    "flag": r"(?i)^(true|false|t|f|yes|no|y|n|1|0)$",
+}
+KIND_PROBLEM: dict[str, str] = {
+    "code": "is not a code (empty or with leading/trailing spaces)",
+    "count": "is not a non-negative whole number",
+    "amount": "is not a non-negative number (use '.' for decimals, no thousands separator)",
+    "year": "is not a four-digit year",
+    "flag": "is not true/false",
+}
+KIND_POLARS: dict[str, pl.DataType] = {
+    "code": pl.String,
+    "text": pl.String,
+    "count": pl.Int64,
+    "amount": pl.Float64,
+    "year": pl.Int32,
+    "flag": pl.Boolean,
+}
+KIND_DUCKDB: dict[str, str] = {
+    "code": "VARCHAR",
+    "text": "VARCHAR",
+    "count": "BIGINT",
+    "amount": "DOUBLE",
+    "year": "INTEGER",
+    "flag": "BOOLEAN",
+}
+
+# Columns every landed row carries besides its contract fields.
+LINEAGE_COLUMNS: dict[str, str] = {
+    "catalogue_entry": "VARCHAR",
+    "source_file": "VARCHAR",
+    "source_sha256": "VARCHAR",
+    "source_line": "BIGINT",
+    "is_synthetic": "BOOLEAN",
+    "loaded_at": "TIMESTAMPTZ",
+}
+QUARANTINE_COLUMNS: dict[str, str] = {
+    "catalogue_entry": "VARCHAR",
+    "country": "VARCHAR",
+    "ref_year": "INTEGER",
+    "source_file": "VARCHAR",
+    "source_line": "BIGINT",
+    "reason": "VARCHAR",
+    "original_row": "JSON",
+    "quarantined_at": "TIMESTAMPTZ",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: Kind
+    required: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Contract:
+    name: str
+    schema: Literal["landing", "reference"]
+    description: str
+    fields: tuple[Field, ...]
+    key: tuple[str, ...]
+    # Fields of which at least one must be mapped and non-empty (e.g. employees or a band).
+    one_of: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+
+    @property
+    def table(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def get(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"contract {self.name} has no field {name!r}")
+
+    def text_schema(
+        self,
+        code_patterns: dict[str, str] | None = None,
+        known_values: dict[str, tuple[set[str], str]] | None = None,
+    ) -> pa.DataFrameSchema:
+        """Row rules on the all-text frame; see the module docstring."""
+        code_patterns = code_patterns or {}
+        known_values = known_values or {}
+        columns = {}
+        for f in self.fields:
+            checks = []
+            pattern = code_patterns.get(f.name) or KIND_PATTERN[f.kind]
+            if pattern:
+                problem = KIND_PROBLEM.get(f.kind, "has the wrong form")
+                if f.name in code_patterns:
+                    problem = f"does not match {pattern} (a lost leading zero or a wrong code level?)"
+                checks.append(pa.Check.str_matches(pattern, error=problem))
+            if f.name in known_values:
+                allowed, where = known_values[f.name]
+                checks.append(pa.Check.isin(sorted(allowed), error=f"is not in {where}"))
+            columns[f.name] = pa.Column(
+                pl.String, checks=checks, nullable=not f.required, required=True
+            )
+        return pa.DataFrameSchema(columns, unique=list(self.key) or None, strict=False)
+
+    def typed_schema(self) -> pa.DataFrameSchema:
+        columns = {
+            f.name: pa.Column(KIND_POLARS[f.kind], nullable=not f.required) for f in self.fields
+        }
+        columns["source_line"] = pa.Column(pl.Int64, nullable=False)
+        return pa.DataFrameSchema(columns, unique=list(self.key) or None, strict=False)
+
+    def cast(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Cast a frame that passed ``text_schema`` to the contract's types."""
+        exprs = []
+        for f in self.fields:
+            col = pl.col(f.name)
+            if f.kind == "flag":
+                truthy = col.str.to_lowercase().is_in(["true", "t", "yes", "y", "1"])
+                exprs.append(pl.when(col.is_null()).then(None).otherwise(truthy).alias(f.name))
+            else:
+                exprs.append(col.cast(KIND_POLARS[f.kind], strict=True).alias(f.name))
+        return frame.with_columns(exprs)
+
+    def ddl(self) -> str:
+        cols = [f'"{f.name}" {KIND_DUCKDB[f.kind]}' for f in self.fields]
+        cols += [f"{name} {typ}" for name, typ in LINEAGE_COLUMNS.items()]
+        return f"CREATE TABLE IF NOT EXISTS {self.table} ({', '.join(cols)})"
+
+    def quarantine_ddl(self) -> str:
+        cols = [f"{name} {typ}" for name, typ in QUARANTINE_COLUMNS.items()]
+        return f"CREATE TABLE IF NOT EXISTS quarantine.{self.name} ({', '.join(cols)})"
+
+
+def _f(name: str, kind: Kind, required: bool = False, description: str = "") -> Field:
+    return Field(name, kind, required, description)
+
+
+CONTRACTS: dict[str, Contract] = {
+    c.name: c
+    for c in [
+        # ---- statistics and registers (schema landing), DESIGN.md "Canonical contracts"
+        Contract(
+            "area_industry",
+            "landing",
+            "Establishments and employees by area x industry (official statistics).",
+            (
+                _f("country", "code", True, "ISO 3166-1 alpha-2"),
+                _f("ref_year", "year", True),
+                _f("area_code", "code", True),
+                _f("industry_system", "code", True),
+                _f("industry_code", "code", True),
+                _f("establishments", "count", True),
+                _f("employees", "count", True),
+                _f("payroll", "amount", description="annual payroll, national currency (CBP: $1,000)"),
+                _f("size_class", "code"),
+            ),
+            key=("country", "ref_year", "area_code", "industry_system", "industry_code", "size_class"),
+        ),
+        Contract(
+            "industry_totals",
+            "landing",
+            "National totals by industry: when present, the reference economy of location quotients.",
+            (
+                _f("country", "code", True),
+                _f("ref_year", "year", True),
+                _f("industry_system", "code", True),
+                _f("industry_code", "code", True),
+                _f("establishments", "count", True),
+                _f("employees", "count", True),
+            ),
+            key=("country", "ref_year", "industry_system", "industry_code"),
+        ),
+        Contract(
+            "establishments",
+            "landing",
+            "Local units of a business register.",
+            (
+                _f("country", "code", True),
+                _f("ref_year", "year", True),
+                _f("unit_id", "code", True),
+                _f("area_code", "code", True),
+                _f("industry_system", "code", True),
+                _f("industry_code", "code", True),
+                _f("employees", "count"),
+                _f("employees_band", "text"),
+                _f("enterprise_id", "code"),
+                _f("turnover", "amount"),
+                _f("export_turnover", "amount"),
+                _f("founded_year", "year"),
+            ),
+            key=("country", "ref_year", "unit_id"),
+            one_of=(("employees", "employees_band"),),
+        ),
+        Contract(
+            "exports",
+            "landing",
+            "Exports by area x product or industry.",
+            (
+                _f("country", "code", True),
+                _f("ref_year", "year", True),
+                _f("area_code", "code", True),
+                _f("product_system", "code", True),
+                _f("product_code", "code", True),
+                _f("export_value", "amount", True),
+                _f("currency", "code", True),
+            ),
+            key=("country", "ref_year", "area_code", "product_system", "product_code"),
+        ),
+        Contract(
+            "bank_branches",
+            "landing",
+            "Bank branches by area.",
+            (
+                _f("country", "code", True),
+                _f("ref_year", "year", True),
+                _f("area_code", "code", True),
+                _f("branches", "count", True),
+                _f("local_bank_branches", "count"),
+            ),
+            key=("country", "ref_year", "area_code"),
+        ),
+        Contract(
+            "population",
+            "landing",
+            "Resident population by area.",
+            (
+                _f("country", "code", True),
+                _f("ref_year", "year", True),
+                _f("area_code", "code", True),
+                _f("population", "count", True),
+            ),
+            key=("country", "ref_year", "area_code"),
+        ),
+        # ---- reference data (schema reference)
+        Contract(
+            "areas",
+            "reference",
+            "Territorial units with their labour-market area and administrative parents.",
+            (
+                _f("country", "code", True),
+                _f("area_code", "code", True),
+                _f("area_name", "text", True),
+                _f("lma_code", "code", description="labour-market area (SLL, BEA Economic Area, ...)"),
+                _f("lma_name", "text"),
+                _f("province_code", "code"),
+                _f("region_code", "code"),
+                _f("region_name", "text"),
+                _f("nuts_code", "code"),
+                _f("population", "count"),
+            ),
+            key=("country", "area_code"),
+        ),
+        Contract(
+            "industry_codes",
+            "reference",
+            "Codes and names of an industry classification.",
+            (
+                _f("industry_system", "code", True),
+                _f("industry_code", "code", True),
+                _f("industry_name", "text", True),
+                _f("level", "text"),
+            ),
+            key=("industry_system", "industry_code"),
+        ),
+        Contract(
+            "industry_crosswalk",
+            "reference",
+            "Links between two industry classifications (versions or systems).",
+            (
+                _f("industry_system", "code", True),
+                _f("industry_code", "code", True),
+                _f("target_system", "code", True),
+                _f("target_code", "code", True),
+                _f("is_partial", "flag", description="the link covers part of the source code"),
+            ),
+            key=("industry_system", "industry_code", "target_system", "target_code"),
+        ),
+        Contract(
+            "cluster_definitions",
+            "reference",
+            "Industry -> cluster definitions (U.S. Cluster Mapping and the like).",
+            (
+                _f("cluster_scheme", "code", True),
+                _f("cluster_code", "code", True),
+                _f("cluster_name", "text", True),
+                _f("cluster_type", "code", True, "traded | local | subcluster_or_other"),
+                _f("industry_system", "code", True),
+                _f("industry_code", "code", True),
+            ),
+            key=("cluster_scheme", "industry_system", "industry_code", "cluster_code"),
+        ),
+    ]
+}
+
+
+def contract(name: str) -> Contract:
+    try:
+        return CONTRACTS[name]
+    except KeyError:
+        raise KeyError(f"unknown contract {name!r}; known: {', '.join(sorted(CONTRACTS))}") from None

@@ -1,0 +1,77 @@
+"""Every path of the project, built once from the repository root.
+
+Two folders can be moved with environment variables, so that tests and users can
+run the pipeline on other inputs or into another warehouse without touching code:
+
+* ``CROSSCLUSTER_RAW_DIR``: the input folder (default ``raw/sample``, the bundled data);
+* ``CROSSCLUSTER_WAREHOUSE_DIR``: the output folder (default ``warehouse``).
+
+Reference data (classifications, crosswalks, cluster definitions, area lists) ships
+with the project in ``raw/reference`` and is read from there whatever the input folder.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CATALOGUE_DIR = REPO_ROOT / "assets"
+REFERENCE_DIR = REPO_ROOT / "raw" / "reference"
+SAMPLE_RAW_DIR = REPO_ROOT / "raw" / "sample"
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+DEFAULT_WAREHOUSE_DIR = REPO_ROOT / "warehouse"
+
+RAW_DIR_ENV = "CROSSCLUSTER_RAW_DIR"
+WAREHOUSE_DIR_ENV = "CROSSCLUSTER_WAREHOUSE_DIR"
+# Read by dbt_project/profiles.yml.
+WAREHOUSE_DB_ENV = "CROSSCLUSTER_WAREHOUSE_DB"
+
+
+@dataclass(frozen=True)
+class ProjectPaths:
+    raw_dir: Path
+    warehouse_dir: Path
+
+    @property
+    def warehouse_db(self) -> Path:
+        """The one file the pipeline writes."""
+        return self.warehouse_dir / "warehouse.duckdb"
+
+    @property
+    def releases_dir(self) -> Path:
+        return self.warehouse_dir / "releases"
+
+    @property
+    def published_dir(self) -> Path:
+        return self.warehouse_dir / "published"
+
+    @property
+    def published_db(self) -> Path:
+        """The read-only copy users and BI tools open."""
+        return self.published_dir / "indicators.duckdb"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.warehouse_dir / "dagster_home"
+
+    def ensure(self) -> None:
+        for folder in (self.warehouse_dir, self.releases_dir, self.published_dir, self.dagster_home):
+            folder.mkdir(parents=True, exist_ok=True)
+
+
+def project_paths() -> ProjectPaths:
+    """Paths for this process, honouring the environment overrides."""
+    raw = Path(os.environ.get(RAW_DIR_ENV) or SAMPLE_RAW_DIR).resolve()
+    warehouse = Path(os.environ.get(WAREHOUSE_DIR_ENV) or DEFAULT_WAREHOUSE_DIR).resolve()
+    return ProjectPaths(raw_dir=raw, warehouse_dir=warehouse)
+
+
+def display(path: Path) -> str:
+    """A path as users should read it: relative to the repository when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,36 @@
+"""Pure adapters: a native file in, an all-text polars frame out (no Dagster imports).
+
+Every adapter returns the file's rows as text columns plus ``_line``, the line (or
+record) number of the row in the file, so that quarantine can point at it. Which
+columns become which contract field is the catalogue entry's business
+(``pipelines/ingest.py`` applies the mapping).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.sources.delimited import read_delimited
+from pipelines.sources.json_records import read_json_records
+from pipelines.sources.us_counties import read_us_counties
+
+Adapter = Callable[..., pl.DataFrame]
+
+ADAPTERS: dict[str, Adapter] = {
+    "delimited": read_delimited,
+    "json_records": read_json_records,
+    "us_counties": read_us_counties,
+}
+
+LINE_COLUMN = "_line"
+
+
+def read_source(adapter: str, path: Path, **options) -> pl.DataFrame:
+    try:
+        reader = ADAPTERS[adapter]
+    except KeyError:
+        raise KeyError(f"unknown adapter {adapter!r}; known: {', '.join(sorted(ADAPTERS))}") from None
+    return reader(path, **options)

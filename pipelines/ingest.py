@@ -15,7 +15,9 @@ Flow for one entry and one partition (country x ref_year, or the whole reference
 5. ``write_load`` deletes the partition's previous rows and inserts the new ones,
    landing and quarantine, in one transaction. Re-running a partition is idempotent.
 
-``rows_read == rows_landed + rows_quarantined`` always holds.
+``rows_read == rows_landed + rows_quarantined`` always holds, except for reference entries
+marked ``deduplicate: true`` (code lists that repeat a code once per link), where
+``duplicates_merged`` counts the rows identical to an earlier one in every contract field.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ class PreparedLoad:
     quarantined: pl.DataFrame
     files: list[dict] = field(default_factory=list)
 
+    duplicates_merged: int = 0
+
     @property
     def rows_read(self) -> int:
         return sum(f["rows"] for f in self.files)
@@ -71,6 +75,7 @@ class PreparedLoad:
             "rows_read": self.rows_read,
             "rows_landed": self.landed.height,
             "rows_quarantined": self.quarantined.height,
+            "duplicates_merged": self.duplicates_merged,
             "quarantine_reasons": self.reasons,
             "files": self.files,
         }
@@ -147,8 +152,6 @@ def read_file(entry: CatalogueEntry, source: SourceFile) -> pl.DataFrame:
         pl.lit(display(source.path)).alias(SOURCE_FILE),
         original,
     )
-    if entry.deduplicate:
-        frame = frame.unique(subset=contract.field_names, keep="first", maintain_order=True)
     return frame
 
 
@@ -239,8 +242,13 @@ def prepare_load(
         sha = sha256_of(source.path)
         frames.append(frame.with_columns(pl.lit(sha).alias("source_sha256")))
         file_info.append({"path": display(source.path), "sha256": sha, "rows": frame.height})
+    duplicates = 0
     if frames:
         combined = pl.concat(frames, how="vertical")
+        if entry.deduplicate:
+            before = combined.height
+            combined = combined.unique(subset=contract.field_names, keep="first", maintain_order=True)
+            duplicates = before - combined.height
     else:
         combined = pl.DataFrame(
             schema={**{f: pl.String for f in contract.field_names}, "source_line": pl.Int64,
@@ -275,7 +283,7 @@ def prepare_load(
         pl.col(ORIGINAL).alias("original_row"),
         pl.lit(now).alias("quarantined_at"),
     )
-    return PreparedLoad(entry, country, ref_year, landed, quarantined, file_info)
+    return PreparedLoad(entry, country, ref_year, landed, quarantined, file_info, duplicates)
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,3 +1,5 @@
+-- Published precision: LQ 6 decimals, shares 8, prevalence index 2 (floating-point sums
+-- in a different order must not change a published value).
 with lq as (
     select * from {{ ref('int_area_industry_lq') }}
 ),
@@ -37,9 +39,9 @@ final as (
         lq.establishments,
         lq.employees,
         lq.payroll,
-        lq.lq,
-        lq.national_share,
-        lq.prevalence_index,
+        round(lq.lq, 6) as lq,
+        round(lq.national_share, 8) as national_share,
+        round(lq.prevalence_index, 2) as prevalence_index,
         lq.lq_reference,
         lq.is_employment_withheld,
         lq.is_synthetic

@@ -9,10 +9,15 @@ rules as (
 ),
 
 with_lq as (
+    -- Rounded to the published precision before any rule compares them, so that floating-point
+    -- sums taken in another order give the same flags and the same published values.
     select
-        *,
-        {{ safe_divide(safe_divide('employees', 'region_type_employees'),
-                       safe_divide('nation_cluster_employees', 'nation_type_employees')) }} as lq
+        country, ref_year, region_type, region_code, region_name, cluster_code, cluster_name,
+        cluster_type, is_estimate,
+        round(employees, 4) as employees,
+        round(establishments, 4) as establishments,
+        round({{ safe_divide(safe_divide('employees', 'region_type_employees'),
+                             safe_divide('nation_cluster_employees', 'nation_type_employees')) }}, 6) as lq
     from region_cluster
     where employees > 0
 ),
@@ -22,12 +27,12 @@ percentiles as (
     select
         w.country, w.ref_year, w.region_type, w.cluster_code,
         count(*) as regions_with_employment,
-        {{ percentile_linear('w.lq', rule('cluster_strong_lq_percentile')) }} as lq_p_strong,
-        {{ percentile_linear('w.lq', rule('cluster_strong10_lq_percentile')) }} as lq_p_strong10,
-        {{ percentile_linear('w.lq', rule('cluster_significant_lq_percentile')) }} as lq_p_significant,
-        {{ percentile_linear('w.lq', rule('cluster_qualifying_lq_percentile')) }} as lq_p_qualifying,
-        {{ percentile_linear('w.employees', rule('cluster_min_employees_percentile')) }} as employees_p25,
-        {{ percentile_linear('w.establishments', rule('cluster_min_establishments_percentile')) }} as establishments_p25
+        round({{ percentile_linear('w.lq', rule('cluster_strong_lq_percentile')) }}, 6) as lq_p_strong,
+        round({{ percentile_linear('w.lq', rule('cluster_strong10_lq_percentile')) }}, 6) as lq_p_strong10,
+        round({{ percentile_linear('w.lq', rule('cluster_significant_lq_percentile')) }}, 6) as lq_p_significant,
+        round({{ percentile_linear('w.lq', rule('cluster_qualifying_lq_percentile')) }}, 6) as lq_p_qualifying,
+        round({{ percentile_linear('w.employees', rule('cluster_min_employees_percentile')) }}, 6) as employees_p25,
+        round({{ percentile_linear('w.establishments', rule('cluster_min_establishments_percentile')) }}, 6) as establishments_p25
     from with_lq as w
     group by w.country, w.ref_year, w.region_type, w.cluster_code
 ),

@@ -1,0 +1,272 @@
+"""The ``crosscluster`` command.
+
+Exit codes: 0 ok; 1 checks failed (or a build step failed); 2 bad usage or unreadable input.
+Progress is drawn on a terminal and printed as plain lines when the output is piped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipelines.paths import REPO_ROOT, ProjectPaths, display, project_paths
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Cross-Clustering Observatory: indicator warehouse for industrial districts and clusters.",
+)
+# Piped output gets plain lines wide enough not to wrap tables.
+console = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+EXIT_OK, EXIT_CHECKS_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+INPUT_ERRORS = {"InputFileError", "CatalogueError"}
+
+RawOption = Annotated[
+    Path | None,
+    typer.Option("--raw", help="Input folder (default: raw/sample, the bundled data).", file_okay=False),
+]
+WarehouseOption = Annotated[
+    Path | None,
+    typer.Option("--warehouse", help="Output folder (default: warehouse/).", file_okay=False),
+]
+
+
+def _paths(raw: Path | None, warehouse: Path | None) -> ProjectPaths:
+    base = project_paths()
+    return ProjectPaths(
+        raw_dir=(raw or base.raw_dir).resolve(), warehouse_dir=(warehouse or base.warehouse_dir).resolve()
+    )
+
+
+class _Progress:
+    """A spinner per step on a terminal; one plain line per step otherwise."""
+
+    def __init__(self, out: Console) -> None:
+        self.out = out
+        self.live = out.is_terminal
+        self._status = None
+
+    def start(self, step: str, label: str) -> None:
+        if self.live:
+            self._status = self.out.status(f"[bold]{label}[/bold] ...")
+            self._status.start()
+        else:
+            self.out.print(f"{label} ...", highlight=False)
+
+    def end(self, outcome) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
+        mark = "[green]OK[/green]" if outcome.ok else "[red]FAILED[/red]"
+        self.out.print(f"  {mark} {outcome.label} ({outcome.seconds:.1f}s)", highlight=False)
+
+
+@app.command()
+def refresh(
+    raw: RawOption = None,
+    warehouse: WarehouseOption = None,
+    publish: Annotated[bool, typer.Option("--publish/--no-publish", help="Publish a release at the end.")] = True,
+) -> None:
+    """Ingest -> dbt build -> checks -> publish, on the bundled sample by default."""
+    paths = _paths(raw, warehouse)
+    if not paths.raw_dir.is_dir():
+        err.print(f"input folder {paths.raw_dir} does not exist; pass an existing folder with --raw.")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    started = time.perf_counter()
+    console.print(f"crosscluster refresh: {display(paths.raw_dir)} -> {display(paths.warehouse_dir)}", highlight=False)
+    log_dir = paths.warehouse_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"refresh-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.log"
+
+    from pipelines.catalogue import CatalogueError
+    from pipelines.refresh import run_refresh
+
+    # dbt's output (re-emitted by dagster-dbt on stdout) goes to the run log; progress
+    # lines go to the terminal.
+    progress = _Progress(Console(file=sys.stdout, width=console.width))
+    try:
+        with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+            report = run_refresh(
+                paths, publish_release=publish, on_step_start=progress.start, on_step_end=progress.end
+            )
+    except CatalogueError as exc:
+        err.print(f"[red]error[/red] {exc}", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    _print_summary(paths, report, log_path, time.perf_counter() - started)
+    failed = report.failed_step
+    if failed is not None:
+        err.print(f"[red]error[/red] {failed.label}: {failed.error}", highlight=False)
+        err.print(f"Run log: {display(log_path)}", highlight=False)
+        if failed.error_class in INPUT_ERRORS:
+            err.print("The previous warehouse content and the published release are unchanged.")
+            raise typer.Exit(EXIT_BAD_INPUT)
+        err.print("The published release is unchanged.")
+        raise typer.Exit(EXIT_CHECKS_FAILED)
+    if report.checks_failed:
+        raise typer.Exit(EXIT_CHECKS_FAILED)
+
+
+def _print_summary(paths: ProjectPaths, report, log_path: Path, seconds: float) -> None:
+    console.print()
+    loads = Table(title="Loaded inputs", show_lines=False, title_justify="left")
+    numbers = ("read", "landed", "quarantined", "duplicates merged")
+    for col in ("asset", "partition", *numbers):
+        loads.add_column(col, justify="right" if col in numbers else "left")
+    for load in report.loads:
+        loads.add_row(
+            load["asset"], load["partition"] or "-", f"{load['rows_read']:,}",
+            f"{load['rows_landed']:,}", f"{load['rows_quarantined']:,}", f"{load['duplicates_merged']:,}",
+        )
+    console.print(loads)
+    quarantined = sum(load["rows_quarantined"] for load in report.loads)
+    if quarantined:
+        reasons: dict[str, int] = {}
+        for load in report.loads:
+            for reason, n in load["quarantine_reasons"].items():
+                reasons[f"{load['asset']}: {reason}"] = reasons.get(f"{load['asset']}: {reason}", 0) + n
+        console.print(f"Quarantined rows ({quarantined:,}), by reason:", highlight=False)
+        for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]):
+            console.print(f"  {n:>7,}  {reason}", highlight=False)
+
+    if report.release:
+        rows = report.release["rows"]
+        tables = Table(title=f"Published release {report.release['release_id']}", title_justify="left")
+        tables.add_column("table")
+        tables.add_column("rows", justify="right")
+        for table, n in rows.items():
+            tables.add_row(table, f"{n:,}")
+        console.print(tables)
+        console.print(f"Serving file: {display(paths.published_db)} (read-only copy for SQL and BI)", highlight=False)
+        _print_top_districts(paths)
+
+    if report.checks_failed:
+        console.print("[red]Failed checks:[/red]")
+        for name in report.checks_failed:
+            console.print(f"  {name}", highlight=False)
+    ok = report.ok
+    status = "[green]Completed successfully[/green]" if ok else "[red]Completed with errors[/red]"
+    console.print(status)
+    console.print(
+        f"Done. STEPS={len(report.steps)} CHECKS PASS={report.checks_passed} "
+        f"WARN={len(report.checks_warned)} ERROR={len(report.checks_failed)} "
+        f"QUARANTINED={quarantined} in {seconds:.1f}s (log: {display(log_path)})",
+        highlight=False,
+    )
+
+
+def _print_top_districts(paths: ProjectPaths) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(paths.published_db), read_only=True)
+    try:
+        rows = con.execute(
+            """
+            select country, ref_year, district_name, firms, employees, lq, prevalence_index
+            from districts order by prevalence_index desc limit 10
+            """
+        ).fetchall()
+        n = con.execute("select count(*) from districts").fetchone()[0]
+    finally:
+        con.close()
+    table = Table(title=f"Ten strongest of {n} districts (by prevalence index, excess employment)", title_justify="left")
+    for col in ("country", "year", "district", "firms", "employees", "LQ", "excess empl."):
+        right = col in ("firms", "employees", "LQ", "excess empl.")
+        table.add_column(col, justify="right" if right else "left", no_wrap=not right, overflow="ellipsis",
+                         max_width=70 if col == "district" else None)
+    for r in rows:
+        table.add_row(r[0], str(r[1]), r[2], f"{r[3]:,}", f"{r[4]:,}", f"{r[5]:.1f}", f"{r[6]:,.0f}")
+    console.print(table)
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="SQL to run read-only on the published file.")],
+    warehouse: WarehouseOption = None,
+    output: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+    limit: Annotated[int, typer.Option(help="Rows to print at most (table format).")] = 50,
+) -> None:
+    """Run read-only SQL on warehouse/published/indicators.duckdb and print the result."""
+    import duckdb
+
+    paths = _paths(None, warehouse)
+    if not paths.published_db.exists():
+        err.print(f"{display(paths.published_db)} does not exist yet; run `crosscluster refresh` first.")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    con = duckdb.connect(str(paths.published_db), read_only=True)
+    try:
+        try:
+            cursor = con.execute(sql)
+        except duckdb.Error as exc:
+            err.print(f"[red]query error[/red] {exc}", highlight=False)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        if cursor.description is None:
+            return
+        columns = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+    finally:
+        con.close()
+    if output == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    elif output == "json":
+        print(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], default=str, indent=1))
+    elif output == "table":
+        table = Table(*columns)
+        for r in rows[:limit]:
+            table.add_row(*("" if v is None else (f"{v:.4g}" if isinstance(v, float) else str(v)) for v in r))
+        console.print(table)
+        if len(rows) > limit:
+            console.print(f"({len(rows):,} rows, {limit} shown; use --limit or --format csv)")
+    else:
+        err.print("--format must be table, csv or json")
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command()
+def releases(warehouse: WarehouseOption = None) -> None:
+    """List the releases in warehouse/releases."""
+    from pipelines.publish import list_releases
+
+    paths = _paths(None, warehouse)
+    found = list_releases(paths)
+    if not found:
+        console.print("No releases yet; run `crosscluster refresh`.")
+        return
+    table = Table("release_id", "created_at", "tables", "rows", "git_commit")
+    for r in found:
+        table.add_row(r["release_id"], r["created_at"], str(r["tables"]), f"{r['rows']:,}", (r["git_commit"] or "")[:10])
+    console.print(table)
+
+
+@app.command()
+def ui(warehouse: WarehouseOption = None, port: int = 3000) -> None:
+    """Start the Dagster UI (dagster dev -w workspace.yaml) on this project."""
+    from pipelines.refresh import prepare_environment
+
+    paths = _paths(None, warehouse)
+    prepare_environment(paths)
+    dagster = shutil.which("dagster") or str(Path(sys.executable).with_name("dagster"))
+    cmd = [dagster, "dev", "-w", str(REPO_ROOT / "workspace.yaml"), "-p", str(port)]
+    console.print(" ".join(cmd), highlight=False)
+    raise typer.Exit(subprocess.call(cmd, cwd=REPO_ROOT, env=os.environ.copy()))
+
+
+if __name__ == "__main__":
+    app()

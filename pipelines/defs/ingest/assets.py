@@ -1,0 +1,120 @@
+"""Asset factory: one asset per catalogue entry in assets/.
+
+Reference entries are unpartitioned assets ``reference/<entry>``; statistics entries are
+``landing/<entry>`` partitioned by country x reference year. Each asset is a thin shell
+over :func:`pipelines.ingest.run_entry`: it finds the files, loads them and reports row
+counts, quarantine reasons and file hashes as metadata, plus a blocking contract check.
+"""
+
+
+import duckdb
+import dagster as dg
+
+from pipelines.catalogue import CatalogueEntry
+from pipelines.defs.partitions import WAREHOUSE_POOL, country_year_partitions
+from pipelines.ingest import PreparedLoad, run_entry
+from pipelines.paths import project_paths
+
+CONTRACT_CHECK = "contract"
+
+
+def ingest_asset_key(entry: CatalogueEntry) -> dg.AssetKey:
+    return dg.AssetKey(["landing" if entry.is_partitioned else "reference", entry.name])
+
+
+def _metadata(load: PreparedLoad) -> dict:
+    s = load.summary()
+    return {
+        "dagster/table_name": dg.MetadataValue.text(s["table"]),
+        "dagster/row_count": dg.MetadataValue.int(s["rows_landed"]),
+        "rows_read": dg.MetadataValue.int(s["rows_read"]),
+        "rows_landed": dg.MetadataValue.int(s["rows_landed"]),
+        "rows_quarantined": dg.MetadataValue.int(s["rows_quarantined"]),
+        "duplicates_merged": dg.MetadataValue.int(s["duplicates_merged"]),
+        "quarantine_reasons": dg.MetadataValue.json(s["quarantine_reasons"]),
+        "files": dg.MetadataValue.json(s["files"]),
+    }
+
+
+def _check_result(key: dg.AssetKey, load: PreparedLoad) -> dg.AssetCheckResult:
+    # Reaching this point means the typed contract held (a violation raises, failing the
+    # asset and blocking everything downstream). Quarantined rows are a warning.
+    quarantined = load.quarantined.height
+    return dg.AssetCheckResult(
+        asset_key=key,
+        check_name=CONTRACT_CHECK,
+        passed=quarantined == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "rows_read": load.rows_read,
+            "rows_quarantined": quarantined,
+            "quarantine_table": f"quarantine.{load.entry.contract.name}",
+            "reasons": dg.MetadataValue.json(load.reasons),
+        },
+    )
+
+
+def build_ingest_asset(
+    entry: CatalogueEntry, upstream: list[dg.AssetKey], partitions_def: dg.PartitionsDefinition | None
+) -> dg.AssetsDefinition:
+    key = ingest_asset_key(entry)
+
+    @dg.asset(
+        key=key,
+        deps=upstream,
+        group_name="landing" if entry.is_partitioned else "reference",
+        partitions_def=partitions_def if entry.is_partitioned else None,
+        pool=WAREHOUSE_POOL,
+        kinds={"duckdb", "polars"},
+        description=f"{entry.title}. Loads {entry.contract.table} through assets/{entry.name}.yaml.",
+        metadata={
+            "contract": entry.contract.name,
+            "publisher": entry.publisher,
+            "licence": entry.licence,
+            "provenance": entry.provenance,
+            "is_synthetic": entry.is_synthetic,
+        },
+        check_specs=[dg.AssetCheckSpec(CONTRACT_CHECK, asset=key, blocking=True,
+                                       description="pandera row rules and typed contract")],
+    )
+    def _ingest(context: dg.AssetExecutionContext):
+        paths = project_paths()
+        paths.ensure()
+        country = ref_year = None
+        if entry.is_partitioned:
+            keys = context.partition_key.keys_by_dimension
+            country, ref_year = keys["country"], int(keys["ref_year"])
+            if country != entry.country:
+                files = []
+            else:
+                files = entry.find_files(paths, ref_year)
+        else:
+            files = entry.find_files(paths)
+        if not files:
+            context.log.warning(f"{entry.name}: no input files for this partition under {entry.base_dir(paths)}")
+        con = duckdb.connect(str(paths.warehouse_db))
+        try:
+            load = run_entry(con, entry, files, country=country, ref_year=ref_year)
+        finally:
+            con.close()
+        context.log.info(
+            f"{entry.name}: read {load.rows_read:,} rows, landed {load.landed.height:,}, "
+            f"quarantined {load.quarantined.height:,}"
+        )
+        yield dg.MaterializeResult(metadata=_metadata(load))
+        yield _check_result(key, load)
+
+    return _ingest
+
+
+def build_ingest_assets(entries: list[CatalogueEntry]) -> list[dg.AssetsDefinition]:
+    partitions_def = country_year_partitions(entries)
+    by_contract: dict[str, list[dg.AssetKey]] = {}
+    for e in entries:
+        if not e.is_partitioned:
+            by_contract.setdefault(e.contract.name, []).append(ingest_asset_key(e))
+    assets = []
+    for e in entries:
+        upstream = [k for target in e.references.values() for k in by_contract.get(target, [])]
+        assets.append(build_ingest_asset(e, upstream, partitions_def))
+    return assets

@@ -1,0 +1,65 @@
+"""dbt models as Dagster assets; dbt tests become asset checks.
+
+Asset keys mirror DuckDB ``schema.table`` (``marts/districts``) and groups mirror layers.
+dbt sources (``landing.area_industry`` ...) are not assets of their own: a model that
+reads one depends on every ingest asset that loads that table.
+"""
+
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from pipelines.catalogue import load_catalogue
+from pipelines.defs.ingest.assets import ingest_asset_key
+from pipelines.defs.partitions import WAREHOUSE_POOL
+from pipelines.defs.transform.project import DBT_PROJECT, set_dbt_environment
+
+
+def _tables_to_ingest_keys() -> dict[dg.AssetKey, list[dg.AssetKey]]:
+    mapping: dict[dg.AssetKey, list[dg.AssetKey]] = {}
+    for entry in load_catalogue():
+        table_key = dg.AssetKey([entry.contract.schema, entry.contract.name])
+        mapping.setdefault(table_key, []).append(ingest_asset_key(entry))
+    return mapping
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    def __init__(self, source_tables: Mapping[dg.AssetKey, list[dg.AssetKey]]):
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+        self._source_tables = source_tables
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        props = self.get_resource_props(manifest, unique_id)
+        if props["resource_type"] == "source":
+            return spec.replace_attributes(key=dg.AssetKey([props["source_name"], props["name"]]))
+        schema = props.get("schema") or "main"
+        deps = []
+        for dep in spec.deps:
+            replacement = self._source_tables.get(dep.asset_key)
+            if replacement is None:
+                deps.append(dep)
+            else:
+                deps.extend(dg.AssetDep(k) for k in replacement)
+        # Seeds live in the reference schema but are part of the dbt build, not of ingest.
+        group = "seeds" if props["resource_type"] == "seed" else schema
+        return spec.replace_attributes(key=dg.AssetKey([schema, props["name"]]), group_name=group, deps=deps)
+
+
+@dbt_assets(
+    manifest=DBT_PROJECT.manifest_path,
+    project=DBT_PROJECT,
+    dagster_dbt_translator=WarehouseTranslator(_tables_to_ingest_keys()),
+    pool=WAREHOUSE_POOL,
+)
+def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """dbt build: staging views, intermediate and mart tables, seeds and data tests."""
+    set_dbt_environment()
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=DBT_PROJECT)

@@ -1,0 +1,57 @@
+"""The dbt project, wrapped once, and its manifest as a build artefact.
+
+The manifest (``dbt_project/target/manifest.json``) is produced by ``dbt parse`` when it
+is missing or older than a file of the dbt project: :func:`ensure_manifest` is called by
+the CLI before the definitions are imported, and ``dagster dev`` does the same through
+``prepare_if_dev``. Nothing parses at import time otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from pipelines.paths import DBT_PROJECT_DIR, WAREHOUSE_DB_ENV, project_paths
+
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+_SOURCES = ("models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml")
+
+
+def set_dbt_environment() -> None:
+    """dbt reads the warehouse path from the environment (dbt_project/profiles.yml)."""
+    os.environ[WAREHOUSE_DB_ENV] = str(project_paths().warehouse_db)
+
+
+def _newest_source_mtime() -> float:
+    newest = 0.0
+    for name in _SOURCES:
+        path = DBT_PROJECT_DIR / name
+        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+        for f in files:
+            newest = max(newest, f.stat().st_mtime)
+    return newest
+
+
+def manifest_is_stale(manifest: Path | None = None) -> bool:
+    manifest = manifest or DBT_PROJECT.manifest_path
+    return not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime()
+
+
+def ensure_manifest() -> Path:
+    """Parse the dbt project if its manifest is missing or stale; return the manifest path."""
+    if manifest_is_stale():
+        set_dbt_environment()
+        dbt = Path(sys.executable).with_name("dbt")
+        result = subprocess.run(
+            [str(dbt), "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"],
+            cwd=DBT_PROJECT_DIR,
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
+    return DBT_PROJECT.manifest_path

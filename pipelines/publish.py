@@ -1,0 +1,237 @@
+"""Releases: Parquet per published table + manifest, then an atomic swap of the serving file.
+
+Nothing here writes the warehouse: it is opened read-only. Every output is first built
+under a temporary name and moved into place with a rename, so a failure at any point
+leaves the previous release and the previous ``indicators.duckdb`` exactly as they were,
+and readers that hold the old file open keep reading a consistent old release.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from pipelines.contracts import CONTRACTS
+from pipelines.paths import DBT_PROJECT_DIR, REPO_ROOT, ProjectPaths
+
+# Published tables (marts) and the key their rows are sorted by.
+PUBLISHED_TABLES: dict[str, tuple[str, ...]] = {
+    "area_industry": ("country", "ref_year", "area_code", "industry_system", "industry_code"),
+    "cluster_strength": ("country", "ref_year", "region_type", "region_code", "cluster_code"),
+    "cluster_mapping_gaps": ("country", "ref_year", "industry_code"),
+    "districts": ("country", "ref_year", "district_id"),
+    "size_facts": ("country", "ref_year", "fact"),
+}
+# Older DuckDB readers (BI drivers embed them) open files written with this storage version.
+STORAGE_COMPATIBILITY_VERSION = "v1.4.0"
+RULE_PARAMETERS_SEED = DBT_PROJECT_DIR / "seeds" / "rule_parameters.csv"
+
+
+@dataclass(frozen=True)
+class Release:
+    release_id: str
+    directory: Path
+    manifest: dict
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def _sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def table_fingerprint(con: duckdb.DuckDBPyConnection, relation: str) -> str:
+    """Content fingerprint: independent of row order and of the file's bytes."""
+    row = con.execute(
+        f"""
+        select md5(coalesce(string_agg(h, '' order by h), ''))
+        from (select md5(cast(t as varchar)) as h from {relation} as t)
+        """
+    ).fetchone()
+    return row[0]
+
+
+def _input_files(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    parts = [
+        f"select distinct '{c.table}' as target, catalogue_entry, source_file, source_sha256 from {c.table}"
+        for c in CONTRACTS.values()
+    ]
+    rows = con.execute(" union all ".join(parts) + " order by target, source_file").fetchall()
+    return [
+        {"table": r[0], "catalogue_entry": r[1], "file": r[2], "sha256": r[3]} for r in rows
+    ]
+
+
+def _quarantine_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    counts = {}
+    for c in CONTRACTS.values():
+        counts[c.name] = con.execute(f"select count(*) from quarantine.{c.name}").fetchone()[0]
+    return counts
+
+
+def _rule_set(con: duckdb.DuckDBPyConnection) -> dict:
+    rows = con.execute(
+        "select distinct rule_set, rule_set_version from reference.rule_parameters order by 1, 2"
+    ).fetchall()
+    return {
+        "rule_sets": [{"rule_set": r[0], "rule_set_version": r[1]} for r in rows],
+        "file": "dbt_project/seeds/rule_parameters.csv",
+        "sha256": _sha256_file(RULE_PARAMETERS_SEED),
+    }
+
+
+def _comments(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str | None, dict[str, str]]:
+    t = con.execute(
+        "select comment from duckdb_tables() where schema_name = 'marts' and table_name = ?", [table]
+    ).fetchone()
+    cols = con.execute(
+        "select column_name, comment from duckdb_columns() "
+        "where schema_name = 'marts' and table_name = ? and comment is not null",
+        [table],
+    ).fetchall()
+    return (t[0].strip() if t and t[0] else None), {c: text.strip() for c, text in cols}
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def new_release_id(now: datetime) -> str:
+    return now.strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def publish(paths: ProjectPaths, *, now: datetime | None = None) -> Release:
+    """Write a release from the warehouse marts, then swap the serving file into place."""
+    now = now or datetime.now(UTC)
+    release_id = new_release_id(now)
+    paths.ensure()
+    final_dir = paths.releases_dir / release_id
+    tmp_dir = paths.releases_dir / f".tmp-{release_id}"
+    tmp_db = paths.published_dir / f".indicators-{release_id}.duckdb"
+    try:
+        manifest = _write_release_files(paths, release_id, now, tmp_dir)
+        os.rename(tmp_dir, final_dir)
+        _build_serving_file(paths, final_dir, manifest, tmp_db)
+        os.replace(tmp_db, paths.published_db)
+        _write_json_atomically(
+            paths.releases_dir / "latest.json",
+            {"release_id": release_id, "directory": release_id, "published_at": manifest["created_at"]},
+        )
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        for leftover in (tmp_db, tmp_db.with_name(tmp_db.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+    return Release(release_id, final_dir, manifest)
+
+
+def _write_release_files(paths: ProjectPaths, release_id: str, now: datetime, tmp_dir: Path) -> dict:
+    tmp_dir.mkdir(parents=True)
+    con = duckdb.connect(str(paths.warehouse_db), read_only=True)
+    try:
+        tables = {}
+        for table, key in PUBLISHED_TABLES.items():
+            target = tmp_dir / f"{table}.parquet"
+            con.execute(
+                f"copy (select * from marts.{table} order by {', '.join(key)}) "
+                f"to '{target}' (format parquet, compression zstd)"
+            )
+            relation = f"read_parquet('{target}')"
+            rows = con.execute(f"select count(*) from {relation}").fetchone()[0]
+            columns = [r[0] for r in con.execute(f"describe select * from {relation}").fetchall()]
+            tables[table] = {
+                "file": target.name,
+                "rows": rows,
+                "key": list(key),
+                "columns": columns,
+                "fingerprint": table_fingerprint(con, relation),
+            }
+        manifest = {
+            "release_id": release_id,
+            "created_at": now.isoformat(),
+            "git_commit": git_commit(),
+            "duckdb_version": duckdb.__version__,
+            "storage_compatibility_version": STORAGE_COMPATIBILITY_VERSION,
+            "rule_set": _rule_set(con),
+            "inputs": _input_files(con),
+            "quarantined_rows": _quarantine_counts(con),
+            "tables": tables,
+        }
+    finally:
+        con.close()
+    (tmp_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return manifest
+
+
+def _build_serving_file(paths: ProjectPaths, release_dir: Path, manifest: dict, tmp_db: Path) -> None:
+    tmp_db.unlink(missing_ok=True)
+    source = duckdb.connect(str(paths.warehouse_db), read_only=True)
+    con = duckdb.connect()
+    try:
+        con.execute(
+            f"attach '{tmp_db}' as pub (storage_version '{STORAGE_COMPATIBILITY_VERSION}')"
+        )
+        for table in manifest["tables"]:
+            con.execute(
+                f"create table pub.main.{table} as select * from read_parquet('{release_dir / (table + '.parquet')}')"
+            )
+            table_comment, column_comments = _comments(source, table)
+            if table_comment:
+                con.execute(f"comment on table pub.main.{table} is {_sql_string(table_comment)}")
+            for column, text in column_comments.items():
+                con.execute(f'comment on column pub.main.{table}."{column}" is {_sql_string(text)}')
+        con.execute(
+            "create table pub.main.release_info as select ? as release_id, ? as created_at, "
+            "? as git_commit, ? as rule_set_sha256, ? as manifest_json",
+            [
+                manifest["release_id"],
+                manifest["created_at"],
+                manifest["git_commit"],
+                manifest["rule_set"]["sha256"],
+                json.dumps(manifest),
+            ],
+        )
+        con.execute("checkpoint pub")
+        con.execute("detach pub")
+    finally:
+        con.close()
+        source.close()
+
+
+def _write_json_atomically(path: Path, payload: dict) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def list_releases(paths: ProjectPaths) -> list[dict]:
+    out = []
+    if not paths.releases_dir.exists():
+        return out
+    for manifest_path in sorted(paths.releases_dir.glob("*/manifest.json")):
+        m = json.loads(manifest_path.read_text(encoding="utf-8"))
+        out.append(
+            {
+                "release_id": m["release_id"],
+                "created_at": m["created_at"],
+                "git_commit": m.get("git_commit"),
+                "rows": sum(t["rows"] for t in m["tables"].values()),
+                "tables": len(m["tables"]),
+            }
+        )
+    return out

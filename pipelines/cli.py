@@ -106,7 +106,10 @@ def refresh(
     except CatalogueError as exc:
         err.print(f"[red]error[/red] {exc}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    _print_summary(paths, report, log_path, time.perf_counter() - started)
+    wall = time.perf_counter() - started
+    timings = {"wall_seconds": round(wall, 3), **report.timings()}
+    log_path.with_suffix(".json").write_text(json.dumps(timings, indent=2) + "\n", encoding="utf-8")
+    _print_summary(paths, report, log_path, wall)
     failed = report.failed_step
     if failed is not None:
         err.print(f"[red]error[/red] {failed.label}: {failed.error}", highlight=False)

@@ -23,6 +23,7 @@ marked ``deduplicate: true`` (code lists that repeat a code once per link), wher
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -52,6 +53,7 @@ class PreparedLoad:
     files: list[dict] = field(default_factory=list)
 
     duplicates_merged: int = 0
+    seconds: float = 0.0
 
     @property
     def rows_read(self) -> int:
@@ -76,6 +78,7 @@ class PreparedLoad:
             "rows_landed": self.landed.height,
             "rows_quarantined": self.quarantined.height,
             "duplicates_merged": self.duplicates_merged,
+            "seconds": round(self.seconds, 3),
             "quarantine_reasons": self.reasons,
             "files": self.files,
         }
@@ -330,7 +333,9 @@ def run_entry(
     ref_year: int | None = None,
 ) -> PreparedLoad:
     """Prepare (all reading and validation, nothing written) then write."""
+    started = time.perf_counter()
     ensure_tables(con)
     load = prepare_load(entry, files, known_values(con, entry, ref_year), country=country, ref_year=ref_year)
     write_load(con, load)
+    load.seconds = time.perf_counter() - started
     return load

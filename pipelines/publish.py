@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +41,7 @@ class Release:
     release_id: str
     directory: Path
     manifest: dict
+    seconds: float = 0.0
 
 
 def git_commit() -> str | None:
@@ -118,6 +120,7 @@ def new_release_id(now: datetime) -> str:
 
 def publish(paths: ProjectPaths, *, now: datetime | None = None) -> Release:
     """Write a release from the warehouse marts, then swap the serving file into place."""
+    started = time.perf_counter()
     now = now or datetime.now(UTC)
     release_id = new_release_id(now)
     paths.ensure()
@@ -137,7 +140,7 @@ def publish(paths: ProjectPaths, *, now: datetime | None = None) -> Release:
         shutil.rmtree(tmp_dir, ignore_errors=True)
         for leftover in (tmp_db, tmp_db.with_name(tmp_db.name + ".wal")):
             leftover.unlink(missing_ok=True)
-    return Release(release_id, final_dir, manifest)
+    return Release(release_id, final_dir, manifest, time.perf_counter() - started)
 
 
 def _write_release_files(paths: ProjectPaths, release_id: str, now: datetime, tmp_dir: Path) -> dict:

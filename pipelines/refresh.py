@@ -15,6 +15,7 @@ Runs are recorded in the Dagster instance under ``warehouse/dagster_home``, so
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable
@@ -55,6 +56,24 @@ class RefreshReport:
     checks_warned: list[str] = field(default_factory=list)
     checks_failed: list[str] = field(default_factory=list)
     release: dict | None = None
+    dbt_execution_seconds: float = 0.0
+
+    def timings(self) -> dict:
+        """Wall time per step, and the part of it that is computation rather than start-up."""
+        steps = {s.label: round(s.seconds, 3) for s in self.steps}
+        ingest = sum(load["seconds"] for load in self.loads)
+        publish = (self.release or {}).get("seconds", 0.0)
+        compute = ingest + self.dbt_execution_seconds + publish
+        return {
+            "steps": steps,
+            "steps_total": round(sum(steps.values()), 3),
+            "compute": {
+                "ingest": round(ingest, 3),
+                "dbt_execution": round(self.dbt_execution_seconds, 3),
+                "publish": round(publish, 3),
+                "total": round(compute, 3),
+            },
+        }
 
     @property
     def ok(self) -> bool:
@@ -103,6 +122,17 @@ def _error_of(result) -> tuple[str, str]:
     if error and message.startswith(f"{error.cls_name}: "):
         message = message[len(error.cls_name) + 2 :]
     return message, (error.cls_name if error else "Failure")
+
+
+def _dbt_elapsed() -> float:
+    """dbt's own execution time for the last invocation (run_results.json)."""
+    from pipelines.defs.transform.project import DBT_TARGET_DIR
+
+    path = DBT_TARGET_DIR / "run_results.json"
+    try:
+        return float(json.loads(path.read_text(encoding="utf-8"))["elapsed_time"])
+    except (OSError, KeyError, ValueError):
+        return 0.0
 
 
 def run_refresh(
@@ -168,6 +198,7 @@ def run_refresh(
                         "rows_landed": meta["rows_landed"].value,
                         "rows_quarantined": meta["rows_quarantined"].value,
                         "duplicates_merged": meta["duplicates_merged"].value,
+                        "seconds": meta["seconds"].value,
                         "quarantine_reasons": meta["quarantine_reasons"].value,
                     }
                 )
@@ -181,6 +212,8 @@ def run_refresh(
                 report.checks_warned.append(name)
             else:
                 report.checks_failed.append(name)
+        if step == "build":
+            report.dbt_execution_seconds = _dbt_elapsed()
         if not result.success:
             outcome.error, outcome.error_class = _error_of(result)
         report.steps.append(outcome)

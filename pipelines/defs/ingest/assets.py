@@ -31,6 +31,7 @@ def _metadata(load: PreparedLoad) -> dict:
         "rows_landed": dg.MetadataValue.int(s["rows_landed"]),
         "rows_quarantined": dg.MetadataValue.int(s["rows_quarantined"]),
         "duplicates_merged": dg.MetadataValue.int(s["duplicates_merged"]),
+        "seconds": dg.MetadataValue.float(s["seconds"]),
         "quarantine_reasons": dg.MetadataValue.json(s["quarantine_reasons"]),
         "files": dg.MetadataValue.json(s["files"]),
     }

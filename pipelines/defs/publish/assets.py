@@ -34,5 +34,6 @@ def release(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "rows": dg.MetadataValue.json({t: v["rows"] for t, v in tables.items()}),
             "fingerprints": dg.MetadataValue.json({t: v["fingerprint"] for t, v in tables.items()}),
             "git_commit": result.manifest["git_commit"] or "",
+            "seconds": dg.MetadataValue.float(round(result.seconds, 3)),
         }
     )

@@ -18,6 +18,7 @@ from dagster_dbt import DbtProject
 from pipelines.paths import DBT_PROJECT_DIR, WAREHOUSE_DB_ENV, project_paths
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+DBT_TARGET_DIR = DBT_PROJECT_DIR / "target"
 _SOURCES = ("models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml")
 
 

@@ -1,0 +1,237 @@
+"""One refresh of the bundled sample, checked against values computed here from the raw CSVs."""
+
+from __future__ import annotations
+
+import csv
+import json
+import statistics
+from collections import defaultdict
+
+import duckdb
+import pytest
+
+from pipelines.paths import SAMPLE_RAW_DIR
+from pipelines.publish import PUBLISHED_TABLES, STORAGE_COMPATIBILITY_VERSION, table_fingerprint
+
+CBP_DIR = SAMPLE_RAW_DIR / "us" / "cbp" / "2021"
+
+
+@pytest.fixture(scope="module")
+def raw_cells():
+    """(county, naics) -> (establishments, employees, payroll) read with the csv module."""
+    cells = {}
+    for path in sorted(CBP_DIR.glob("US-*-census-naics6-counties-2021.csv")):
+        with open(path, newline="") as handle:
+            for row in csv.DictReader(handle):
+                cells[(row["Fips"], row["Naics"])] = (
+                    int(row["Establishments"]), int(row["Employees"]), int(row["Payroll"])
+                )
+    return cells
+
+
+@pytest.fixture(scope="module")
+def published(refreshed):
+    paths, _ = refreshed
+    con = duckdb.connect(str(paths.published_db), read_only=True)
+    yield con
+    con.close()
+
+
+def _independent_lq(cells, county, naics):
+    e_ri = cells[(county, naics)][1]
+    e_r = sum(v[1] for (c, _), v in cells.items() if c == county)
+    e_i = sum(v[1] for (_, n), v in cells.items() if n == naics)
+    e = sum(v[1] for v in cells.values())
+    return e_ri, e_r, e_i, e, (e_ri / e_r) / (e_i / e)
+
+
+@pytest.mark.parametrize(
+    ("county", "naics"),
+    [
+        ("13313", "314110"),  # Whitfield County, GA (Dalton) - carpet and rug mills
+        ("18039", "336214"),  # Elkhart County, IN - travel trailers and campers
+        ("37035", "337121"),  # Catawba County, NC - upholstered household furniture
+        ("26163", "336111"),  # Wayne County, MI - automobile manufacturing
+        ("13121", "541511"),  # Fulton County, GA - custom computer programming
+    ],
+)
+def test_area_industry_cells_match_the_raw_files(published, raw_cells, county, naics):
+    est, emp, payroll = raw_cells[(county, naics)]
+    e_ri, e_r, e_i, e, lq = _independent_lq(raw_cells, county, naics)
+    row = published.execute(
+        "select establishments, employees, payroll, lq, national_share, prevalence_index, lq_reference "
+        "from area_industry where country = 'US' and ref_year = 2021 and area_code = ? and industry_code = ?",
+        [county, naics],
+    ).fetchone()
+    assert row[0] == est and row[1] == emp and row[2] == payroll
+    assert row[3] == pytest.approx(lq, abs=5e-7)
+    assert row[4] == pytest.approx(e_ri / e_i, abs=5e-9)
+    assert row[5] == pytest.approx(e_ri - e_r * e_i / e, abs=0.006)
+    assert row[6] == "loaded_areas"
+
+
+def test_every_raw_cell_is_published_once(published, raw_cells):
+    n, emp = published.execute(
+        "select count(*), sum(employees) from area_industry where country = 'US'"
+    ).fetchone()
+    assert n == len(raw_cells) == 48552
+    assert emp == sum(v[1] for v in raw_cells.values())
+
+
+def test_withheld_employment_has_no_lq(published, raw_cells):
+    withheld = {k for k, v in raw_cells.items() if v[1] == 0 and v[2] > 0}
+    rows = published.execute(
+        "select area_code, industry_code from area_industry where is_employment_withheld and lq is null"
+    ).fetchall()
+    assert set(rows) == withheld and len(withheld) == 49
+
+
+def test_well_known_manufacturing_places_are_districts(published):
+    found = {
+        (r[0], r[1]): r[2:]
+        for r in published.execute(
+            "select area_code, main_industry_code, firms, employees, has_critical_mass, over_20000_employees "
+            "from districts where country = 'US'"
+        ).fetchall()
+    }
+    assert ("18039", "336214") in found  # Elkhart RVs
+    assert ("13313", "314110") in found  # Dalton carpets
+    assert ("37035", "337121") in found  # Hickory furniture
+    firms, employees, critical, over_20000 = found[("18039", "336214")]
+    assert employees > 20000 and critical and over_20000
+
+
+def test_district_rules_hold_for_every_district(published, refreshed):
+    paths, _ = refreshed
+    with duckdb.connect(str(paths.warehouse_db), read_only=True) as wh:
+        params = dict(
+            wh.execute(
+                "select parameter, value from reference.rule_parameters where rule_set = 'district_v1'"
+            ).fetchall()
+        )
+    bad = published.execute(
+        """
+        select count(*) from districts
+        where lq < ? or firms < ? or employees < ? or national_share < ?
+           or substr(main_industry_code, 1, 2) not between '31' and '33'
+        """,
+        [params["district_min_lq"], params["district_min_establishments"],
+         params["district_min_employees"], params["district_min_national_share"]],
+    ).fetchone()[0]
+    assert bad == 0
+    # The main industry is the area's qualifying manufacturing industry with the highest
+    # prevalence index: no other qualifying cell of the area beats it.
+    beaten = published.execute(
+        """
+        select count(*) from districts d join area_industry a
+          on a.country = d.country and a.ref_year = d.ref_year and a.area_code = d.area_code
+        where substr(a.industry_code, 1, 2) between '31' and '33'
+          and a.lq >= ? and a.establishments >= ? and a.employees >= ? and a.national_share >= ?
+          and a.prevalence_index > d.prevalence_index
+        """,
+        [params["district_min_lq"], params["district_min_establishments"],
+         params["district_min_employees"], params["district_min_national_share"]],
+    ).fetchone()[0]
+    assert beaten == 0
+
+
+def test_size_facts_are_the_shares_of_district_flags(published):
+    districts = published.execute(
+        "select firms, employees from districts where country = 'US' and ref_year = 2021"
+    ).fetchall()
+    expected = {
+        "over_200_firms": sum(f > 200 for f, _ in districts) / len(districts),
+        "over_600_firms": sum(f > 600 for f, _ in districts) / len(districts),
+        "under_5000_employees": sum(e < 5000 for _, e in districts) / len(districts),
+        "over_20000_employees": sum(e > 20000 for _, e in districts) / len(districts),
+        "has_critical_mass": sum(e >= 15000 for _, e in districts) / len(districts),
+    }
+    got = dict(published.execute("select fact, share from size_facts where country = 'US'").fetchall())
+    assert got == pytest.approx(expected)
+    reference = dict(published.execute("select fact, reference_share from size_facts").fetchall())
+    assert reference == {"over_200_firms": 0.5, "over_600_firms": 0.3, "under_5000_employees": 0.5,
+                         "over_20000_employees": 0.3, "has_critical_mass": None}
+
+
+def test_strong_cluster_rule_recomputed_independently(published):
+    """Recompute the percentile rule of METHOD.md 1.4 in Python for every cluster of one region type."""
+    rows = published.execute(
+        "select cluster_code, region_code, lq, employees, establishments, is_strong, is_strong10 "
+        "from cluster_strength where region_type = 'county'"
+    ).fetchall()
+    by_cluster = defaultdict(list)
+    for r in rows:
+        by_cluster[r[0]].append(r)
+    checked = 0
+    for cluster, members in by_cluster.items():
+        if len(members) < 4:
+            continue
+        lqs = [m[2] for m in members]
+        p75 = statistics.quantiles(lqs, n=4, method="inclusive")[2]
+        p90 = statistics.quantiles(lqs, n=10, method="inclusive")[8]
+        e25 = statistics.quantiles([m[3] for m in members], n=4, method="inclusive")[0]
+        s25 = statistics.quantiles([m[4] for m in members], n=4, method="inclusive")[0]
+        for _, region, lq, emp, est, strong, strong10 in members:
+            size = emp > round(e25, 6) and est > round(s25, 6)
+            assert strong == (lq >= round(p75, 6) and lq >= 1 and size), (cluster, region)
+            assert strong10 == (lq >= round(p90, 6) and lq >= 1 and size), (cluster, region)
+            checked += 1
+    assert checked > 5000
+
+
+def test_traded_lq_uses_traded_employment(published):
+    # Automotive (traded) in Wayne County, MI: employment over the county's traded employment,
+    # against the same ratio over all loaded counties.
+    county = dict(
+        published.execute(
+            "select cluster_code, employees from cluster_strength "
+            "where region_type = 'county' and region_code = '26163'"
+        ).fetchall()
+    )
+    traded = dict(published.execute(
+        "select cluster_code, bool_and(is_traded) from cluster_strength group by 1").fetchall())
+    nation = dict(published.execute(
+        "select cluster_code, sum(employees) from cluster_strength where region_type = 'county' group by 1"
+    ).fetchall())
+    auto = next(c for c, n in published.execute(
+        "select distinct cluster_code, cluster_name from cluster_strength").fetchall() if n == "Automotive")
+    county_traded = sum(v for c, v in county.items() if traded[c])
+    nation_traded = sum(v for c, v in nation.items() if traded[c])
+    expected = (county[auto] / county_traded) / (nation[auto] / nation_traded)
+    lq = published.execute(
+        "select lq from cluster_strength where region_type = 'county' and region_code = '26163' and cluster_code = ?",
+        [auto],
+    ).fetchone()[0]
+    assert lq == pytest.approx(expected, abs=2e-6)
+
+
+def test_release_manifest_matches_the_published_files(refreshed):
+    paths, report = refreshed
+    release_dir = paths.releases_dir / report.release["release_id"]
+    manifest = json.loads((release_dir / "manifest.json").read_text())
+    assert set(manifest["tables"]) == set(PUBLISHED_TABLES)
+    assert manifest["rule_set"]["rule_sets"][0]["rule_set"] == "district_v1"
+    cbp_inputs = [i for i in manifest["inputs"] if i["catalogue_entry"] == "us_cbp_county"]
+    assert len(cbp_inputs) == 4 and all(len(i["sha256"]) == 64 for i in cbp_inputs)
+    con = duckdb.connect()
+    for table, meta in manifest["tables"].items():
+        relation = f"read_parquet('{release_dir / meta['file']}')"
+        assert con.execute(f"select count(*) from {relation}").fetchone()[0] == meta["rows"]
+        assert table_fingerprint(con, relation) == meta["fingerprint"]
+    latest = json.loads((paths.releases_dir / "latest.json").read_text())
+    assert latest["release_id"] == manifest["release_id"]
+
+
+def test_published_file_is_readable_by_older_duckdb_storage(refreshed, published):
+    paths, _ = refreshed
+    tables = {r[0] for r in published.execute("show tables").fetchall()}
+    assert set(PUBLISHED_TABLES) | {"release_info"} == tables
+    con = duckdb.connect()
+    con.execute(f"attach '{paths.published_db}' as pub (read_only)")
+    tags = con.execute("select tags from duckdb_databases() where database_name = 'pub'").fetchone()[0]
+    assert tags["storage_version"].startswith(STORAGE_COMPATIBILITY_VERSION)
+    comment = con.execute(
+        "select comment from duckdb_columns() where database_name = 'pub' and table_name = 'districts' "
+        "and column_name = 'has_critical_mass'"
+    ).fetchone()[0]
+    assert "15,000" in comment

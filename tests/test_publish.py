@@ -1,0 +1,100 @@
+"""The serving file is swapped atomically; a failed refresh touches nothing published."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from pipelines.paths import SAMPLE_RAW_DIR, ProjectPaths
+from pipelines.publish import publish
+
+
+def _release_id(con) -> str:
+    return con.execute("select release_id from release_info").fetchone()[0]
+
+
+def test_reader_keeps_reading_while_a_new_release_is_published(refreshed):
+    paths, report = refreshed
+    reader = duckdb.connect(str(paths.published_db), read_only=True)
+    old_id = _release_id(reader)
+    old_rows = reader.execute("select count(*) from area_industry").fetchone()[0]
+
+    new = publish(paths)
+
+    # The open connection still sees a complete, consistent old release ...
+    assert _release_id(reader) == old_id
+    assert reader.execute("select count(*) from area_industry").fetchone()[0] == old_rows
+    assert reader.execute("select count(*) from districts").fetchone()[0] > 0
+    reader.close()
+    # ... and a new connection sees the new one.
+    with duckdb.connect(str(paths.published_db), read_only=True) as fresh:
+        assert _release_id(fresh) == new.release_id != old_id
+    # Same inputs, same rules: same content.
+    assert {t: m["fingerprint"] for t, m in new.manifest["tables"].items()} == report.release["fingerprints"]
+    assert not list(paths.published_dir.glob(".indicators-*"))
+    assert not list(paths.releases_dir.glob(".tmp-*"))
+
+
+def test_failed_refresh_leaves_release_and_published_file_untouched(refreshed, tmp_path):
+    paths, _ = refreshed
+    # A copy of the warehouse so that the shared fixture stays as it is.
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(paths.warehouse_dir, warehouse, ignore=shutil.ignore_patterns("dagster_home", "logs"))
+    before_stat = (warehouse / "published" / "indicators.duckdb").stat()
+    before_releases = sorted(p.name for p in (warehouse / "releases").iterdir())
+
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE_RAW_DIR, raw)
+    bad = raw / "us" / "cbp" / "2021" / "US-GA-census-naics6-counties-2021.csv"
+    bad.write_text(bad.read_text().replace(",", ";"))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "refresh", "--raw", str(raw), "--warehouse", str(warehouse)],
+        capture_output=True, text=True, cwd=Path(__file__).parents[1], env={**os.environ}, timeout=600,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "US-GA-census-naics6-counties-2021.csv line 1" in result.stderr
+    assert "semicolon-delimited" in result.stderr
+    after_stat = (warehouse / "published" / "indicators.duckdb").stat()
+    assert (after_stat.st_ino, after_stat.st_mtime_ns) == (before_stat.st_ino, before_stat.st_mtime_ns)
+    assert sorted(p.name for p in (warehouse / "releases").iterdir()) == before_releases
+    # The warehouse still holds the previous load of that partition.
+    with duckdb.connect(str(warehouse / "warehouse.duckdb"), read_only=True) as con:
+        n = con.execute("select count(*) from landing.area_industry").fetchone()[0]
+    assert n == 48552
+
+
+def test_query_command_reads_the_published_file(refreshed):
+    paths, _ = refreshed
+    result = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "query", "--warehouse", str(paths.warehouse_dir),
+         "--format", "csv", "select area_code, main_industry_code from districts where area_code = '13313'"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["area_code,main_industry_code", "13313,314110"]
+
+
+def test_query_command_refuses_writes(refreshed):
+    paths, _ = refreshed
+    result = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "query", "--warehouse", str(paths.warehouse_dir),
+         "delete from districts"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 2
+    assert "read-only" in result.stderr.lower()
+
+
+def test_refresh_with_missing_input_folder_is_bad_usage(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "refresh", "--raw", str(tmp_path / "nope"),
+         "--warehouse", str(tmp_path / "wh")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 2

@@ -7,6 +7,7 @@ import dagster as dg
 from pipelines.catalogue import load_catalogue
 from pipelines.defs.ingest.assets import build_ingest_assets
 from pipelines.defs.publish.assets import release
+from pipelines.defs.quality.checks import gx_suites
 from pipelines.defs.transform.assets import dbt_resource, warehouse_models
 from pipelines.defs.transform.project import DBT_PROJECT
 
@@ -25,11 +26,12 @@ ingest_job = dg.define_asset_job(
 build_and_publish_job = dg.define_asset_job(
     "build_and_publish_job",
     selection=dg.AssetSelection.assets(warehouse_models) | dg.AssetSelection.assets(release),
-    description="dbt build (models and tests), then publish a release.",
+    description="dbt build (models and tests), Great Expectations suites, then publish a release.",
 )
 
 defs = dg.Definitions(
     assets=[*ingest_assets, warehouse_models, release],
+    asset_checks=[gx_suites],
     jobs=[reference_job, ingest_job, build_and_publish_job],
     resources={"dbt": dbt_resource()},
 )

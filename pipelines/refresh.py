@@ -7,10 +7,11 @@ refresh orders the steps itself:
 2. ``ingest``: for every country x year with files in the input folder, the statistics
    assets that have files for it (one run per partition);
 3. ``build``: dbt build (seeds, models, data tests as asset checks);
-4. ``publish``: the release and the atomic swap of the serving file.
+4. ``check``: the Great Expectations suites on the marts (blocking asset checks);
+5. ``publish``: the release and the atomic swap of the serving file.
 
 Runs are recorded in the Dagster instance under ``warehouse/dagster_home``, so
-``crosscluster ui`` shows them. A step that fails stops the refresh before publishing.
+``crosscluster ui`` shows them. A step that fails, or a failed check, stops the refresh before publishing.
 """
 
 from __future__ import annotations
@@ -150,6 +151,7 @@ def run_refresh(
     import dagster as dg
 
     from pipelines.definitions import defs, ingest_assets
+    from pipelines.defs.quality.checks import gx_suites
     from pipelines.defs.ingest.assets import CONTRACT_CHECK
     from pipelines.defs.publish.assets import RELEASE_KEY, release
     from pipelines.defs.partitions import partition_key
@@ -157,17 +159,20 @@ def run_refresh(
 
     instance = dg.DagsterInstance.get()
     resources = defs.resources
-    all_assets = [*ingest_assets, warehouse_models, release]
+    all_assets = [*ingest_assets, warehouse_models, release, gx_suites]
     report = RefreshReport()
     by_name = {a.key.path[-1]: a for a in ingest_assets}
 
-    steps: list[tuple[str, str, list, str | None]] = [
+    steps: list[tuple[str, str, object, str | None]] = [
         ("reference", "reference data", [a.key for a in ingest_assets if a.key.path[0] == "reference"], None)
     ]
     for (country, year), names in plan_partitions(paths).items():
         key = partition_key(country, year)
         steps.append(("ingest", f"ingest {country} {year}", [by_name[n].key for n in names], key))
-    steps.append(("build", "dbt build and tests", list(warehouse_models.keys), None))
+    # Selecting assets selects every check on them: the GX suites run in their own step.
+    gx_checks = dg.AssetSelection.checks(gx_suites)
+    steps.append(("build", "dbt build and tests", dg.AssetSelection.assets(warehouse_models) - gx_checks, None))
+    steps.append(("check", "Great Expectations suites", gx_checks, None))
     if publish_release:
         steps.append(("publish", "publish release", [RELEASE_KEY], None))
 
@@ -219,6 +224,6 @@ def run_refresh(
         report.steps.append(outcome)
         if on_step_end:
             on_step_end(outcome)
-        if not outcome.ok:
+        if not outcome.ok or report.checks_failed:
             break
     return report

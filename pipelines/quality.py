@@ -1,0 +1,83 @@
+"""Great Expectations suites (expectations/*.json) run on the tables about to be published.
+
+Each table is read read-only from DuckDB into a pandas frame and validated with GX 1.x
+from code, in an ephemeral context: the suites are files in the repository, not state in a
+GX project folder. No Dagster imports: ``pipelines/defs/quality`` wraps this in asset checks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from pipelines.paths import EXPECTATIONS_DIR
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    table: str
+    path: Path
+    definition: dict
+
+
+@dataclass
+class SuiteResult:
+    suite: str
+    table: str
+    success: bool
+    rows: int
+    failures: list[dict] = field(default_factory=list)
+    evaluated: int = 0
+
+
+def load_suites(folder: Path = EXPECTATIONS_DIR) -> list[Suite]:
+    suites = []
+    for path in sorted(folder.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        table = data.pop("table")
+        suites.append(Suite(name=data["name"], table=table, path=path, definition=data))
+    return suites
+
+
+def validate_suite(suite: Suite, frame) -> SuiteResult:
+    import great_expectations as gx
+
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False}
+    source = context.data_sources.add_pandas("published")
+    batch = source.add_dataframe_asset(suite.table).add_batch_definition_whole_dataframe("all")
+    gx_suite = context.suites.add(gx.ExpectationSuite(**json.loads(json.dumps(suite.definition))))
+    validation = context.validation_definitions.add(
+        gx.ValidationDefinition(name=f"{suite.name}_validation", data=batch, suite=gx_suite)
+    )
+    outcome = validation.run(batch_parameters={"dataframe": frame})
+    failures = [
+        {
+            "expectation": r.expectation_config.type,
+            "kwargs": {k: v for k, v in r.expectation_config.kwargs.items() if k != "batch_id"},
+            "observed": r.result.get("observed_value"),
+            "unexpected_count": r.result.get("unexpected_count"),
+        }
+        for r in outcome.results
+        if not r.success
+    ]
+    return SuiteResult(suite.name, suite.table, bool(outcome.success), len(frame), failures, len(outcome.results))
+
+
+def validate_tables(database: Path, schema: str = "marts", suites: list[Suite] | None = None) -> list[SuiteResult]:
+    """Run every suite against its table in ``schema`` of a DuckDB file opened read-only."""
+    results = []
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        for suite in suites or load_suites():
+            frame = con.execute(f"select * from {schema}.{suite.table}").df()
+            results.append(validate_suite(suite, frame))
+    finally:
+        con.close()
+    return results

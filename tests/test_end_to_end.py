@@ -235,3 +235,30 @@ def test_published_file_is_readable_by_older_duckdb_storage(refreshed, published
         "and column_name = 'has_critical_mass'"
     ).fetchone()[0]
     assert "15,000" in comment
+
+
+def test_cluster_mapping_gaps_recomputed_from_the_reference_files(published, raw_cells):
+    from pipelines.paths import REFERENCE_DIR
+
+    def pairs(path, a, b):
+        with open(path, newline="") as handle:
+            return [(r[a], r[b]) for r in csv.DictReader(handle)]
+
+    to_2012 = defaultdict(set)
+    for a, b in pairs(REFERENCE_DIR / "naics_vintages" / "naics2017_to_naics2012.csv", "naics2017", "naics2012"):
+        to_2012[a].add(b)
+    to_2007 = defaultdict(set)
+    for a, b in pairs(REFERENCE_DIR / "naics_vintages" / "naics2012_to_naics2007.csv", "naics2012", "naics2007"):
+        to_2007[a].add(b)
+    with open(REFERENCE_DIR / "us_cluster_mapping" / "cluster_naics2007_long.csv", newline="") as handle:
+        clustered = {r["naics2007"] for r in csv.DictReader(handle) if r["cluster_type"] in ("traded", "local")}
+
+    employees = defaultdict(int)
+    for (_, naics), (_, emp, _) in raw_cells.items():
+        employees[naics] += emp
+    expected = {
+        naics: emp for naics, emp in employees.items()
+        if not any(n07 in clustered for n12 in to_2012[naics] for n07 in to_2007[n12])
+    }
+    got = dict(published.execute("select industry_code, employees from cluster_mapping_gaps").fetchall())
+    assert got == expected and len(got) == 12

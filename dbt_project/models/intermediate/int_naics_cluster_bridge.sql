@@ -1,20 +1,9 @@
--- NAICS 2017 codes -> U.S. Cluster Mapping clusters (defined on NAICS 2007), through the
--- 2017 -> 2012 -> 2007 concordances. A 2017 code whose paths reach several clusters is
--- split equally between them (weight < 1, is_estimate); one that reaches none is a gap.
-with crosswalk as (
-    select * from {{ ref('stg_reference__industry_crosswalk') }}
-),
-
-to_2012 as (
-    select industry_code as naics2017, target_code as naics2012
-    from crosswalk
-    where industry_system = 'NAICS2017' and target_system = 'NAICS2012'
-),
-
-to_2007 as (
-    select industry_code as naics2012, target_code as naics2007
-    from crosswalk
-    where industry_system = 'NAICS2012' and target_system = 'NAICS2007'
+-- NAICS 2017 codes -> U.S. Cluster Mapping clusters (defined on NAICS 2007). A 2017 code whose
+-- paths reach several clusters is split equally between them (weight < 1, is_estimate); one
+-- that reaches none is a gap (marts.cluster_mapping_gaps).
+with paths as (
+    select * from {{ ref('int_naics2017_to_naics2007') }}
+    where naics2007 is not null
 ),
 
 clusters as (
@@ -24,11 +13,10 @@ clusters as (
       and cluster_type in ('traded', 'local')
 ),
 
-paths as (
-    select distinct a.naics2017, c.cluster_code, c.cluster_name, c.cluster_type
-    from to_2012 as a
-    inner join to_2007 as b on a.naics2012 = b.naics2012
-    inner join clusters as c on b.naics2007 = c.naics2007
+code_clusters as (
+    select distinct p.naics2017, c.cluster_code, c.cluster_name, c.cluster_type
+    from paths as p
+    inner join clusters as c on p.naics2007 = c.naics2007
 ),
 
 weighted as (
@@ -38,7 +26,7 @@ weighted as (
         cluster_name,
         cluster_type,
         1.0 / count(*) over (partition by naics2017) as weight
-    from paths
+    from code_clusters
 )
 
 select

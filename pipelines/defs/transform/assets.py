@@ -39,7 +39,9 @@ class WarehouseTranslator(DagsterDbtTranslator):
         spec = super().get_asset_spec(manifest, unique_id, project)
         props = self.get_resource_props(manifest, unique_id)
         if props["resource_type"] == "source":
-            return spec.replace_attributes(key=dg.AssetKey([props["source_name"], props["name"]]))
+            return spec.replace_attributes(
+                key=dg.AssetKey([props["source_name"], props["name"]]), group_name=props["source_name"]
+            )
         schema = props.get("schema") or "main"
         deps = []
         for dep in spec.deps:

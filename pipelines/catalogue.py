@@ -66,7 +66,7 @@ class CatalogueEntry:
     def find_files(self, paths: ProjectPaths, ref_year: int | None = None) -> list[SourceFile]:
         """Files matching the pattern, with the year read from the path when it has one."""
         base = self.base_dir(paths)
-        glob = self.pattern.replace(YEAR_TOKEN, str(ref_year) if ref_year else "*")
+        glob = self.pattern.replace(YEAR_TOKEN, str(ref_year) if ref_year else "[0-9]" * 4)
         escaped = re.escape(self.pattern).replace(r"\*", "[^/]*")
         token = re.escape(YEAR_TOKEN)
         # The first {ref_year} captures the year, later ones must repeat it.

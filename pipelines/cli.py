@@ -243,6 +243,36 @@ def query(
 
 
 @app.command()
+def generate(
+    country: Annotated[str, typer.Option("--country", help="IT or MX")],
+    units: Annotated[int, typer.Option("--units", help="Local units to generate per year.")],
+    year: Annotated[int, typer.Option("--year", help="Reference year (the last one with --years).")] = 2021,
+    years: Annotated[int, typer.Option("--years", help="Number of consecutive years ending at --year.")] = 1,
+    seed: Annotated[int, typer.Option("--seed")] = 1,
+    out: Annotated[Path, typer.Option("--out", help="Output folder (a raw/ input folder).")] = Path("raw/generated"),
+) -> None:
+    """Write a synthetic national register (and exports, banks, population, LMA map) in native formats."""
+    from pipelines.generate import generate as run
+
+    if years < 1:
+        err.print("--years must be at least 1")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    started = time.perf_counter()
+    try:
+        report = run(country, units, list(range(year - years + 1, year + 1)), seed, out)
+    except ValueError as exc:
+        err.print(f"[red]error[/red] {exc}", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    for y in report.years:
+        console.print(
+            f"{report.country} {y}: {report.units[y]:,} units, {report.employees[y]:,} employees", highlight=False
+        )
+    console.print(f"{len(report.districts)} planted districts; {len(report.files)} files under {out} "
+                  f"in {time.perf_counter() - started:.1f}s (synthetic: see {out}/{country.lower()}/GENERATED.json)",
+                  highlight=False)
+
+
+@app.command()
 def releases(warehouse: WarehouseOption = None) -> None:
     """List the releases in warehouse/releases."""
     from pipelines.publish import list_releases

@@ -133,7 +133,19 @@ class Contract:
             columns[f.name] = pa.Column(
                 pl.String, checks=checks, nullable=not f.required, required=True
             )
-        return pa.DataFrameSchema(columns, unique=list(self.key) or None, strict=False)
+        frame_checks = [
+            pa.Check(
+                lambda data, group=group: data.lazyframe.select(
+                    pl.any_horizontal([pl.col(c).is_not_null() for c in group])
+                ),
+                error=f"has none of {' / '.join(group)}",
+                name=f"one_of_{'_'.join(group)}",
+            )
+            for group in self.one_of
+        ]
+        return pa.DataFrameSchema(
+            columns, checks=frame_checks, unique=list(self.key) or None, strict=False
+        )
 
     def typed_schema(self) -> pa.DataFrameSchema:
         columns = {
@@ -282,6 +294,33 @@ CONTRACTS: dict[str, Contract] = {
                 _f("population", "count"),
             ),
             key=("country", "area_code"),
+        ),
+        Contract(
+            "area_lma",
+            "reference",
+            "Municipality -> labour-market area map (SLL, zona metropolitana, commuting zone).",
+            (
+                _f("country", "code", True),
+                _f("area_code", "code", True),
+                _f("lma_code", "code", True),
+                _f("lma_name", "text"),
+                _f("geo_vintage", "code", description="vintage of the labour-market areas, e.g. SLL2011"),
+            ),
+            key=("country", "area_code"),
+        ),
+        Contract(
+            "employment_bands",
+            "reference",
+            "Employment bands of registers that give size as a band, with the conversion rule.",
+            (
+                _f("band_system", "code", True),
+                _f("band_text", "text", True),
+                _f("lower", "count", True),
+                _f("upper", "count"),
+                _f("estimate", "amount", True, "employees assigned to a unit of the band"),
+                _f("rule", "text"),
+            ),
+            key=("band_system", "band_text"),
         ),
         Contract(
             "industry_codes",

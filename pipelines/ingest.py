@@ -174,6 +174,12 @@ def known_values(
                 "SELECT area_code FROM reference.areas WHERE country = ?", [country]
             ).fetchall()
             allowed[column] = ({r[0] for r in rows}, f"reference.areas for {country}")
+        elif target.startswith("employment_bands:"):
+            band_system = target.split(":", 1)[1]
+            rows = con.execute(
+                "SELECT band_text FROM reference.employment_bands WHERE band_system = ?", [band_system]
+            ).fetchall()
+            allowed[column] = ({r[0] for r in rows}, f"reference.employment_bands for {band_system}")
         elif target == "industry_codes":
             system = entry.constants.get("industry_system")
             rows = con.execute(
@@ -214,6 +220,8 @@ def split_rows(
             text = f"duplicated key ({key}): every copy is quarantined"
         elif check == "not_nullable":
             text = f"{column} is empty but required"
+        elif column is None and (check or "").startswith("has none of"):
+            text = f"the row {check}"
         else:
             text = f"{column} '{value}' {check}"
         bucket = reasons.setdefault(int(idx), [])

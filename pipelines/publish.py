@@ -29,6 +29,7 @@ PUBLISHED_TABLES: dict[str, tuple[str, ...]] = {
     "cluster_strength": ("country", "ref_year", "region_type", "region_code", "cluster_code"),
     "cluster_mapping_gaps": ("country", "ref_year", "industry_code"),
     "districts": ("country", "ref_year", "district_id"),
+    "district_indicators": ("country", "ref_year", "district_id", "indicator"),
     "size_facts": ("country", "ref_year", "fact"),
 }
 # Older DuckDB readers (BI drivers embed them) open files written with this storage version.

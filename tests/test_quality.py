@@ -34,9 +34,11 @@ def test_cluster_suite_catches_a_broken_strong_share():
     assert failed == {("expect_column_mean_to_be_between", "is_strong"): 1.0}
 
 
-def test_area_industry_suite_catches_a_wrong_reference_economy():
-    # Median LQ of 10 across all cells cannot happen when E_i and E come from the same economy.
-    frame = pd.DataFrame({"lq": [10.0] * 150, "isic4_code": ["1393"] * 150})
+def test_area_industry_suite_catches_widespread_withholding():
+    # 20 % of cells with withheld employment: far beyond what a statistics release withholds.
+    frame = pd.DataFrame(
+        {"lq": [1.0] * 150, "industry_name": ["x"] * 150, "is_employment_withheld": [True] * 30 + [False] * 120}
+    )
     result = validate_suite(_suite("area_industry"), frame)
-    failed = {(f["expectation"], f["kwargs"].get("column")) for f in result.failures}
-    assert failed == {("expect_column_median_to_be_between", "lq")}
+    failed = {(f["expectation"], f["kwargs"].get("column")): f["observed"] for f in result.failures}
+    assert failed == {("expect_column_mean_to_be_between", "is_employment_withheld"): 0.2}

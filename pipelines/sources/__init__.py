@@ -14,14 +14,18 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.sources.delimited import read_delimited
+from pipelines.sources.denue import read_denue
 from pipelines.sources.json_records import read_json_records
+from pipelines.sources.parquet import read_parquet
 from pipelines.sources.us_counties import read_us_counties
 
 Adapter = Callable[..., pl.DataFrame]
 
 ADAPTERS: dict[str, Adapter] = {
     "delimited": read_delimited,
+    "denue": read_denue,
     "json_records": read_json_records,
+    "parquet": read_parquet,
     "us_counties": read_us_counties,
 }
 

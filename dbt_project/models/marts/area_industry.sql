@@ -44,6 +44,7 @@ final as (
         round(lq.prevalence_index, 2) as prevalence_index,
         lq.lq_reference,
         lq.is_employment_withheld,
+        lq.is_estimate,
         lq.is_synthetic
     from lq
     left join areas on lq.country = areas.country and lq.area_code = areas.area_code

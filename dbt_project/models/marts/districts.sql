@@ -1,9 +1,25 @@
--- First-version district identification (rule set district_v1): an area is a district when
--- it specialises in a manufacturing industry with LQ, establishment, employee and national
--- share thresholds from dbt_project/seeds/rule_parameters.csv. Its main industry is the
+-- First-version district identification (rule set district_v1): a region (labour-market area
+-- where the country's setting and a map allow, otherwise a municipality or county) is a district
+-- when it specialises in a manufacturing industry with the LQ, establishment, employee and
+-- national share thresholds of dbt_project/seeds/rule_parameters.csv. Its main industry is the
 -- qualifying industry with the highest prevalence index (Sforzi-ISTAT step 4).
 with cells as (
-    select * from {{ ref('area_industry') }}
+    select * from {{ ref('int_region_industry_lq') }}
+),
+
+regions as (
+    select distinct country, region_code, region_level, region_name from {{ ref('int_area_regions') }}
+),
+
+codes as (
+    select * from {{ ref('stg_reference__industry_codes') }}
+),
+
+isic as (
+    select industry_system, industry_code, min(target_code) as isic4_code
+    from {{ ref('stg_reference__industry_crosswalk') }}
+    where target_system = 'ISIC4'
+    group by industry_system, industry_code
 ),
 
 systems as (
@@ -20,40 +36,42 @@ qualifying as (
     inner join systems as s on c.industry_system = s.industry_system
     cross join rules as r
     where substr(c.industry_code, 1, s.division_length) between s.manufacturing_from and s.manufacturing_to
-      and c.lq >= r.district_min_lq
+      and round(c.lq, 6) >= r.district_min_lq
       and c.establishments >= r.district_min_establishments
       and c.employees >= r.district_min_employees
-      and c.national_share >= r.district_min_national_share
+      and round(c.national_share, 8) >= r.district_min_national_share
 ),
 
 ranked as (
     select
         *,
         row_number() over (
-            partition by country, ref_year, area_code
+            partition by country, ref_year, region_code
             order by prevalence_index desc, industry_code
         ) as specialisation_rank,
-        count(*) over (partition by country, ref_year, area_code) as specialisation_count
+        count(*) over (partition by country, ref_year, region_code) as specialisation_count
     from qualifying
 ),
 
 final as (
     select
-        m.country || '-' || m.area_code || '-' || m.industry_code as district_id,
+        m.country || '-' || m.region_code || '-' || m.industry_code as district_id,
         m.country,
         m.ref_year,
-        m.area_code,
-        m.area_name,
-        m.area_name || ' - ' || coalesce(m.industry_name, m.industry_code) as district_name,
+        coalesce(g.region_level, 'area') as area_level,
+        m.region_code as area_code,
+        coalesce(g.region_name, m.region_code) as area_name,
+        coalesce(g.region_name, m.region_code) || ' - ' || coalesce(codes.industry_name, m.industry_code)
+            as district_name,
         m.industry_system,
         m.industry_code as main_industry_code,
-        m.industry_name as main_industry_name,
-        m.isic4_code as main_isic4_code,
+        codes.industry_name as main_industry_name,
+        isic.isic4_code as main_isic4_code,
         m.establishments as firms,
         m.employees,
-        m.lq,
-        m.national_share,
-        m.prevalence_index,
+        round(m.lq, 6) as lq,
+        round(m.national_share, 8) as national_share,
+        round(m.prevalence_index, 2) as prevalence_index,
         m.specialisation_count,
         m.establishments > r.size_firms_over_200 as over_200_firms,
         m.establishments > r.size_firms_over_600 as over_600_firms,
@@ -62,11 +80,15 @@ final as (
         m.employees >= r.critical_mass_employees as has_critical_mass,
         'lq_size_v1' as identification_method,
         m.lq_reference,
+        m.is_estimate,
         r.rule_set,
         r.rule_set_version,
         m.is_synthetic
     from ranked as m
     cross join rules as r
+    left join regions as g on m.country = g.country and m.region_code = g.region_code
+    left join codes on m.industry_system = codes.industry_system and m.industry_code = codes.industry_code
+    left join isic on m.industry_system = isic.industry_system and m.industry_code = isic.industry_code
     where m.specialisation_rank = 1
 )
 

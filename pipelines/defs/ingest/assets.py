@@ -116,6 +116,8 @@ def build_ingest_assets(entries: list[CatalogueEntry]) -> list[dg.AssetsDefiniti
             by_contract.setdefault(e.contract.name, []).append(ingest_asset_key(e))
     assets = []
     for e in entries:
-        upstream = [k for target in e.references.values() for k in by_contract.get(target, [])]
+        # A reference target may name a subset ("employment_bands:DENUE"): depend on the contract.
+        targets = {t.split(":", 1)[0] for t in e.references.values()}
+        upstream = [k for target in sorted(targets) for k in by_contract.get(target, [])]
         assets.append(build_ingest_asset(e, upstream, partitions_def))
     return assets

@@ -1,0 +1,44 @@
+-- Register units with an employee count (reported, or the band's conversion: is_estimate), a
+-- size class of the local unit (0-9, 10-49, 50-249, 250+) and the industry class code
+-- (ATECO 13.20.00 -> 13.20; SCIAN and NAICS codes are classes already).
+with units as (
+    select * from {{ ref('stg_landing__establishments') }}
+),
+
+bands as (
+    select * from {{ ref('stg_reference__employment_bands') }}
+),
+
+systems as (
+    select * from {{ ref('industry_systems') }}
+),
+
+sized as (
+    select
+        u.country,
+        u.ref_year,
+        u.unit_id,
+        u.area_code,
+        u.industry_system,
+        substr(u.industry_code, 1, coalesce(s.class_code_length, length(u.industry_code))) as class_code,
+        u.industry_code,
+        coalesce(cast(u.employees as double), b.estimate_employees) as employees,
+        u.employees is null as is_estimate,
+        u.turnover,
+        u.export_turnover,
+        u.founded_year,
+        u.is_synthetic
+    from units as u
+    left join bands as b on u.employees_band = b.band_text
+    left join systems as s on u.industry_system = s.industry_system
+)
+
+select
+    *,
+    case
+        when employees < 10 then '0-9'
+        when employees < 50 then '10-49'
+        when employees < 250 then '50-249'
+        else '250+'
+    end as size_class
+from sized

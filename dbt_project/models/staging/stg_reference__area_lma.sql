@@ -1,0 +1,16 @@
+with source as (
+    select * from {{ source('reference', 'area_lma') }}
+),
+
+renamed as (
+    select
+        country,
+        area_code,
+        lma_code,
+        lma_name,
+        geo_vintage,
+        is_synthetic
+    from source
+)
+
+select * from renamed

@@ -38,15 +38,16 @@ from pipelines.paths import REFERENCE_DIR
 SIZE_CLASSES = ((1, 9), (10, 49), (50, 249), (250, 3000))
 # Share of units by size class. About 95 % of Italian and Mexican local units are micro
 # units; the remaining split is our calibration [O] to the published mean size.
-BACKGROUND_CLASS_SHARES = (0.948, 0.046, 0.0055, 0.0005)
-MANUFACTURING_CLASS_SHARES = (0.80, 0.165, 0.030, 0.005)
-CLASS_EXPONENTS = (1.9, 2.0, 2.0, 2.0)
+BACKGROUND_CLASS_SHARES = (0.962, 0.033, 0.0045, 0.0005)
+MANUFACTURING_CLASS_SHARES = (0.86, 0.12, 0.018, 0.002)
+CLASS_EXPONENTS = (2.4, 2.0, 2.0, 2.0)
 DISTRICT_CLASS_SHARES = (0.62, 0.30, 0.07, 0.01)
 
 # Deck size facts: medians and spread of planted districts (firms, employees).
 DISTRICT_FIRMS_MEDIAN, DISTRICT_FIRMS_SIGMA = 200.0, 2.1  # P(>600) = 0.3
 DISTRICT_EMPLOYEES_MEDIAN, DISTRICT_EMPLOYEES_SIGMA = 5000.0, 2.65  # P(>20,000) = 0.3
-DISTRICT_FIRMS_RANGE = (25, 6000)
+DISTRICT_FIRMS_RANGE = (25, 5000)
+DISTRICT_EMPLOYEES_RANGE = (300, 60_000)  # main-industry employment of the largest districts
 UNITS_PER_DISTRICT = 30_000  # one planted district per this many units (at least MIN_DISTRICTS)
 MIN_DISTRICTS, MAX_DISTRICTS = 6, 150
 
@@ -86,7 +87,7 @@ def _district_sizes(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.nd
     z = rng.standard_normal(n)
     z2 = 0.9 * z + np.sqrt(1 - 0.9**2) * rng.standard_normal(n)
     firms = np.clip(np.round(DISTRICT_FIRMS_MEDIAN * np.exp(DISTRICT_FIRMS_SIGMA * z)), *DISTRICT_FIRMS_RANGE)
-    employees = DISTRICT_EMPLOYEES_MEDIAN * np.exp(DISTRICT_EMPLOYEES_SIGMA * z2)
+    employees = np.clip(DISTRICT_EMPLOYEES_MEDIAN * np.exp(DISTRICT_EMPLOYEES_SIGMA * z2), *DISTRICT_EMPLOYEES_RANGE)
     mean_size = np.clip(employees / firms, 4, 120)
     return firms.astype(np.int64), np.round(firms * mean_size).astype(np.int64)
 

@@ -136,10 +136,14 @@ def _dbt_elapsed() -> float:
         return 0.0
 
 
+STEPS = ("reference", "ingest", "build", "check", "publish")
+
+
 def run_refresh(
     paths: ProjectPaths,
     *,
     publish_release: bool = True,
+    steps_to_run: tuple[str, ...] = STEPS,
     on_step_start: Callable[[str, str], None] | None = None,
     on_step_end: Callable[[StepOutcome], None] | None = None,
 ) -> RefreshReport:
@@ -176,6 +180,7 @@ def run_refresh(
     if publish_release:
         steps.append(("publish", "publish release", [RELEASE_KEY], None))
 
+    steps = [s for s in steps if s[0] in steps_to_run]
     for step, label, keys, pkey in steps:
         if on_step_start:
             on_step_start(step, label)

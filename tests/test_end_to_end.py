@@ -109,23 +109,28 @@ def test_district_rules_hold_for_every_district(published, refreshed):
                 "select parameter, value from reference.rule_parameters where rule_set = 'district_v1'"
             ).fetchall()
         )
-    bad = published.execute(
-        """
-        select count(*) from districts
-        where lq < ? or firms < ? or employees < ? or national_share < ?
-           or substr(main_industry_code, 1, 2) not between '31' and '33'
-        """,
-        [params["district_min_lq"], params["district_min_establishments"],
-         params["district_min_employees"], params["district_min_national_share"]],
-    ).fetchone()[0]
-    assert bad == 0
+        manufacturing = {
+            r[0]: (r[1], r[2])
+            for r in wh.execute(
+                "select industry_system, manufacturing_from, manufacturing_to from reference.industry_systems"
+            ).fetchall()
+        }
+    rows = published.execute(
+        "select industry_system, main_industry_code, lq, firms, employees, national_share from districts"
+    ).fetchall()
+    assert {r[0] for r in rows} == {"NAICS2017", "ATECO2007", "SCIAN2018"}
+    for system, code, lq, firms, employees, share in rows:
+        low, high = manufacturing[system]
+        assert low <= code[:2] <= high
+        assert lq >= params["district_min_lq"] and firms >= params["district_min_establishments"]
+        assert employees >= params["district_min_employees"] and share >= params["district_min_national_share"]
     # The main industry is the area's qualifying manufacturing industry with the highest
     # prevalence index: no other qualifying cell of the area beats it.
     beaten = published.execute(
         """
         select count(*) from districts d join area_industry a
           on a.country = d.country and a.ref_year = d.ref_year and a.area_code = d.area_code
-        where substr(a.industry_code, 1, 2) between '31' and '33'
+        where d.country = 'US' and substr(a.industry_code, 1, 2) between '31' and '33'
           and a.lq >= ? and a.establishments >= ? and a.employees >= ? and a.national_share >= ?
           and a.prevalence_index > d.prevalence_index
         """,

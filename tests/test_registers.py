@@ -1,0 +1,249 @@
+"""Registers: the DENUE and ISTAT-style adapters, band conversion, bad register rows, and the
+full indicator set of one district worked out by hand."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from dataclasses import replace
+
+import duckdb
+import polars as pl
+import pytest
+
+from pipelines.catalogue import SourceFile
+from pipelines.ingest import run_entry
+from pipelines.paths import REFERENCE_DIR, SAMPLE_RAW_DIR, ProjectPaths
+from pipelines.sources.denue import read_denue
+from tests.conftest import FIXTURES
+
+DENUE = FIXTURES / "denue_afore_cdmx.csv"
+
+
+def _bands() -> dict[str, float]:
+    with open(REFERENCE_DIR / "employment_bands" / "employment_bands.csv", newline="", encoding="utf-8") as handle:
+        return {r["band_text"]: float(r["estimate"]) for r in csv.DictReader(handle)}
+
+
+def test_denue_codes_come_from_clee_when_columns_are_absent():
+    frame = read_denue(DENUE, required_columns=["id", "per_ocu", "codigo_act", "area_code"])
+    assert frame.height == 34
+    first = frame.row(0, named=True)
+    # clee 09012524220000054000000000U4: state 09, municipality 012, SCIAN 524220
+    assert (first["cve_ent"], first["cve_mun"], first["area_code"], first["codigo_act"]) == (
+        "09", "012", "09012", "524220")
+    assert first["per_ocu"] == "251 y más personas"
+
+
+def test_denue_prefers_its_own_columns(tmp_path):
+    rows = DENUE.read_text(encoding="utf-8").splitlines()
+    header = rows[0] + ",codigo_act,cve_ent,cve_mun"
+    body = [r + ",461110,15,024" for r in rows[1:3]]
+    path = tmp_path / "denue.csv"
+    path.write_text("\n".join([header, *body]) + "\n", encoding="utf-8")
+    frame = read_denue(path, required_columns=["id"])
+    assert frame.get_column("area_code").to_list() == ["15024", "15024"]
+    assert frame.get_column("codigo_act").to_list() == ["461110", "461110"]
+
+
+def test_denue_fixture_lands_whole_with_bands(warehouse_con, catalogue):
+    load = run_entry(warehouse_con, catalogue["mx_denue"], [SourceFile(DENUE, 2021)], country="MX", ref_year=2021)
+    assert (load.rows_read, load.landed.height, load.quarantined.height) == (34, 34, 0)
+    landed = warehouse_con.execute(
+        "select employees_band, count(*) from landing.establishments where employees is null group by 1"
+    ).fetchall()
+    assert dict(landed) == {"11 a 30 personas": 12, "251 y más personas": 8, "101 a 250 personas": 7,
+                            "6 a 10 personas": 4, "0 a 5 personas": 2, "31 a 50 personas": 1}
+
+
+def test_bad_register_rows_are_quarantined_with_reasons(tmp_path, warehouse_con, catalogue):
+    lines = DENUE.read_text(encoding="utf-8").splitlines()
+    header, good = lines[0], lines[1:4]
+    bad = [
+        good[0].replace("09012524220", "09999524220", 1).replace(",6430761,", ",9000001,", 1),  # line 5: municipality 09999
+        good[0].replace("09012524220", "09012999999", 1).replace(",6430761,", ",9000002,", 1),  # line 6: SCIAN 999999
+        good[0].replace("251 y más personas", "muchas personas").replace(",6430761,", ",9000003,", 1),  # line 7
+        good[1],  # line 8: duplicates the unit id of line 3
+    ]
+    path = tmp_path / "denue_2021.csv"
+    path.write_text("\n".join([header, *good, *bad]) + "\n", encoding="utf-8")
+    load = run_entry(warehouse_con, catalogue["mx_denue"], [SourceFile(path, 2021)], country="MX", ref_year=2021)
+    assert load.rows_read == load.landed.height + load.quarantined.height == 7
+    reasons = dict(
+        warehouse_con.execute("select source_line, reason from quarantine.establishments order by 1").fetchall()
+    )
+    assert sorted(reasons) == [3, 5, 6, 7, 8]
+    assert "area_code '09999' is not in reference.areas for MX" in reasons[5]
+    assert "industry_code '999999' is not in reference.industry_codes for SCIAN2018" in reasons[6]
+    assert "employees_band 'muchas personas' is not in reference.employment_bands for DENUE" in reasons[7]
+    assert reasons[3].startswith("duplicated key") and reasons[8].startswith("duplicated key")
+
+
+def test_register_row_without_any_employment_is_quarantined(tmp_path, warehouse_con, catalogue):
+    entry = catalogue["it_asia_ul"]
+    path = tmp_path / "unita_locali_2021.csv"
+    path.write_bytes(
+        "codice_ul;codice_impresa;codice_comune;ateco_2007;addetti;fatturato;fatturato_export;anno_inizio\n"
+        "UL1;IM1;001001;13.20.00;4;100;0;2001\n"
+        "UL2;IM2;001001;13.20.00;;100;0;2001\n".encode("cp1252")
+    )
+    load = run_entry(warehouse_con, entry, [SourceFile(path, 2021)], country="IT", ref_year=2021)
+    assert load.landed.height == 1
+    assert load.quarantined.get_column("reason").to_list() == ["the row has none of employees / employees_band"]
+
+
+def test_parquet_register_through_a_generic_entry(tmp_path, warehouse_con, catalogue):
+    """A generic register in Parquet, its columns mapped by a catalogue entry."""
+    entry = replace(
+        catalogue["it_asia_ul"], name="it_register_parquet", adapter="parquet",
+        columns={"unit_id": "unit", "area_code": "municipality", "industry_code": "nace", "employees": "persons"},
+    )
+    path = tmp_path / "register_2021.parquet"
+    pl.DataFrame(
+        {"unit": ["A", "B", "C"], "municipality": ["001001", "001002", "1003"], "nace": ["13.20", "14.13", "13.20"],
+         "persons": [12, 3, 1]}
+    ).write_parquet(path)
+    load = run_entry(warehouse_con, entry, [SourceFile(path, 2021)], country="IT", ref_year=2021)
+    assert load.landed.height == 2
+    assert load.quarantined.select("source_line", "reason").rows() == [
+        (3, "area_code '1003' does not match ^\\d{6}$ (a lost leading zero or a wrong code level?); "
+            "area_code '1003' is not in reference.areas for IT")
+    ]
+
+
+# ------------------------------------------------------------------ a district by hand
+
+# SLL A = municipalities 001001 + 001002, SLL B = 001003. Textile weaving (ATECO 13.20) in A:
+# 12 units, 600 employees. Other units: 10 x 3 retail (47.11) in A; in B 2 x 5 weaving,
+# 50 x 10 retail and 20 x 20 restaurants (56.10). Every unit's turnover is 100,000 per
+# employee and its export turnover 40,000 per employee.
+WEAVING_A = [300, 120, 60, 40, 30, 20, 10, 8, 5, 4, 2, 1]
+UNITS = (
+    [("001001" if i % 2 == 0 else "001002", "13.20.00", s) for i, s in enumerate(WEAVING_A)]
+    + [("001001", "47.11.10", 3)] * 10
+    + [("001003", "13.20.00", 5)] * 2
+    + [("001003", "47.11.10", 10)] * 50
+    + [("001003", "56.10.11", 20)] * 20
+)
+
+
+def _write_register_folder(raw):
+    it = raw / "it"
+    (it / "lma").mkdir(parents=True)
+    (it / "lma" / "comuni_sll.csv").write_bytes(
+        "codice_comune;codice_sll;denominazione_sll\n001001;SLLA;Val di Tessitura\n"
+        "001002;SLLA;Val di Tessitura\n001003;SLLB;Pianura\n".encode("cp1252")
+    )
+    (it / "asia_ul" / "2021").mkdir(parents=True)
+    lines = ["codice_ul;codice_impresa;codice_comune;ateco_2007;addetti;fatturato;fatturato_export;"
+             "anno_inizio;denominazione"]
+    for i, (area, code, size) in enumerate(UNITS):
+        # An unmapped name column with cp1252 accents, as in real exports.
+        lines.append(f"UL{i:05d};IM{i:05d};{area};{code};{size};{size * 100000};{size * 40000};1990;"
+                     f"Tessitura Città di Agliè n. {i}")
+    (it / "asia_ul" / "2021" / "unita_locali_2021.csv").write_bytes(("\n".join(lines) + "\n").encode("cp1252"))
+    for folder, name, text in [
+        ("population", "popolazione_2021.csv", "codice_comune;popolazione\n001001;30000\n001002;10000\n001003;50000\n"),
+        ("banks", "sportelli_2021.csv", "codice_comune;sportelli;sportelli_bcc\n001001;20;5\n001002;4;1\n001003;30;3\n"),
+        ("exports", "esportazioni_2021.csv",
+         "codice_comune;ateco_2007;valore_euro\n001001;13.20;150000000\n001002;13.20;90000000\n001003;13.20;10000000\n"),
+    ]:
+        (it / folder / "2021").mkdir(parents=True)
+        (it / folder / "2021" / name).write_bytes(text.encode("cp1252"))
+
+
+@pytest.fixture(scope="module")
+def hand_district(tmp_path_factory):
+    from pipelines.refresh import run_refresh
+
+    raw = tmp_path_factory.mktemp("raw")
+    _write_register_folder(raw)
+    paths = ProjectPaths(raw, tmp_path_factory.mktemp("warehouse"))
+    report = run_refresh(paths, steps_to_run=("reference", "ingest", "build"))
+    assert report.ok, [(s.label, s.error) for s in report.steps if not s.ok]
+    con = duckdb.connect(str(paths.warehouse_db), read_only=True)
+    yield con
+    con.close()
+
+
+def test_hand_built_district_is_identified_on_its_labour_market_area(hand_district):
+    rows = hand_district.execute(
+        "select district_id, area_level, area_code, main_industry_code, firms, employees, lq, specialisation_count "
+        "from marts.districts"
+    ).fetchall()
+    # E = 1540, E_A = 630, E_13.20 = 610: LQ = (600 / 630) / (610 / 1540)
+    assert rows == [("IT-SLLA-13.20", "lma", "SLLA", "13.20", 12, 600, round((600 / 630) / (610 / 1540), 6), 1)]
+
+
+def test_every_indicator_of_the_hand_built_district(hand_district):
+    got = {
+        r[0]: (r[1], r[2], r[3])
+        for r in hand_district.execute(
+            "select indicator, obs_value, unit, obs_status from marts.district_indicators "
+            "where district_id = 'IT-SLLA-13.20'"
+        ).fetchall()
+    }
+    expected = {
+        "firms": 12,
+        "firms_all_industries": 22,
+        "employees": 600,
+        "employees_all_industries": 630,
+        "average_unit_size": 50,
+        "lq": round((600 / 630) / (610 / 1540), 6),
+        "sme_employment_share": 0.5,        # 300 of 600 in units under 250
+        "small_employment_share": 0.2,      # 120 of 600 in units under 50
+        "micro_employment_share": round(20 / 600, 6),
+        "units_0_9": 5, "units_10_49": 4, "units_50_249": 2, "units_250_plus": 1,
+        "employees_0_9": 20, "employees_10_49": 100, "employees_50_249": 180, "employees_250_plus": 300,
+        "export_share": 0.4,
+        "exports_main_industry": 240_000_000,
+        "export_intensity_index": 0.976,    # (240e6 / 600) / (250e6 / 610)
+        "population": 40_000,
+        "bank_branches_per_10k_inhabitants": 6.0,   # 24 branches, 40,000 inhabitants
+        "bank_branches_per_1000_firms": round(24 / 22 * 1000, 6),
+        "local_bank_share": 0.25,           # 6 of 24
+    }
+    assert {k: v[0] for k, v in got.items()} == pytest.approx(expected, abs=1e-6)
+    assert all(status == "A" for _, _, status in got.values())
+    assert got["bank_branches_per_10k_inhabitants"][1] == "branches per 10,000 inhabitants"
+
+
+def test_registers_of_the_sample_match_the_raw_files(refreshed):
+    """MX cells: units counted and band estimates summed, computed here from the raw DENUE file."""
+    paths, _ = refreshed
+    bands = _bands()
+    cells: dict[tuple[str, str], list] = {}
+    with open(SAMPLE_RAW_DIR / "mx" / "denue" / "2021" / "denue_2021.csv", newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            key = (row["clee"][:5], row["clee"][5:11])
+            cell = cells.setdefault(key, [0, 0.0])
+            cell[0] += 1
+            cell[1] += bands[row["per_ocu"]]
+    con = duckdb.connect(str(paths.published_db), read_only=True)
+    published = {
+        (r[0], r[1]): (r[2], r[3], r[4])
+        for r in con.execute(
+            "select area_code, industry_code, establishments, employees, is_estimate from area_industry "
+            "where country = 'MX'"
+        ).fetchall()
+    }
+    con.close()
+    assert set(published) == set(cells)
+    for key, (units, employees) in cells.items():
+        # Band estimates (20.5, 40.5, ...) are summed, then rounded half away from zero.
+        assert published[key] == (units, int(employees + 0.5), True)
+
+
+def test_planted_districts_come_out_of_the_identification(refreshed):
+    import json
+
+    paths, _ = refreshed
+    con = duckdb.connect(str(paths.published_db), read_only=True)
+    found = set(con.execute("select country, area_code, main_industry_code from districts").fetchall())
+    con.close()
+    for country in ("it", "mx"):
+        planted = json.loads((SAMPLE_RAW_DIR / country / "GENERATED.json").read_text())["planted_districts"]
+        big = [d for d in planted if d["employees"] >= 1000 and d["firms"] >= 30]
+        assert big, country
+        for d in big:
+            assert (country.upper(), d["lma_code"], d["industry_code"]) in found, d

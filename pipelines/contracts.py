@@ -4,10 +4,10 @@ A contract lists its fields with a *kind* that fixes both the text rule applied 
 raw values (before casting) and the typed column that lands in DuckDB. Two pandera
 (polars) schemas are built from a contract:
 
-* ``text_schema``: run on the all-text frame an adapter returns. Row-level rules
-  (required values, numbers that are not numbers, codes whose leading zeros were
-  lost, unknown codes, duplicated keys) fail here; the failing rows go to
-  quarantine with the reason and the rest goes on.
+* ``text_schema``: run on each batch of the all-text frame an adapter returns. Row-level
+  rules (required values, numbers that are not numbers, codes whose leading zeros were
+  lost, unknown codes) fail here; the failing rows go to quarantine with the reason and
+  the rest goes on. Duplicated keys are found across the whole load in DuckDB.
 * ``typed_schema``: run on the cast frame just before it is written. It is
   blocking: a failure here is a defect in the pipeline, not in the input.
 
@@ -57,15 +57,29 @@ KIND_DUCKDB: dict[str, str] = {
     "flag": "BOOLEAN",
 }
 
-# Columns every landed row carries besides its contract fields.
+# Columns every landed row carries besides its contract fields. The file a row comes from is
+# an id into landing.source_files (path, SHA-256, rows, load time): repeating a path and a hash
+# on each of millions of rows would cost more memory than the row itself during a load.
 LINEAGE_COLUMNS: dict[str, str] = {
     "catalogue_entry": "VARCHAR",
-    "source_file": "VARCHAR",
-    "source_sha256": "VARCHAR",
+    "source_file_id": "INTEGER",
     "source_line": "BIGINT",
     "is_synthetic": "BOOLEAN",
     "loaded_at": "TIMESTAMPTZ",
 }
+SOURCE_FILES_DDL = """
+CREATE TABLE IF NOT EXISTS landing.source_files (
+    source_file_id INTEGER PRIMARY KEY,
+    catalogue_entry VARCHAR,
+    target_table VARCHAR,
+    country VARCHAR,
+    ref_year INTEGER,
+    source_file VARCHAR,
+    source_sha256 VARCHAR,
+    rows_read BIGINT,
+    loaded_at TIMESTAMPTZ
+)
+"""
 QUARANTINE_COLUMNS: dict[str, str] = {
     "catalogue_entry": "VARCHAR",
     "country": "VARCHAR",
@@ -143,16 +157,16 @@ class Contract:
             )
             for group in self.one_of
         ]
-        return pa.DataFrameSchema(
-            columns, checks=frame_checks, unique=list(self.key) or None, strict=False
-        )
+        # The key's uniqueness is checked across the whole load in DuckDB (pipelines/ingest.py),
+        # since rows are validated in batches.
+        return pa.DataFrameSchema(columns, checks=frame_checks, strict=False)
 
     def typed_schema(self) -> pa.DataFrameSchema:
         columns = {
             f.name: pa.Column(KIND_POLARS[f.kind], nullable=not f.required) for f in self.fields
         }
         columns["source_line"] = pa.Column(pl.Int64, nullable=False)
-        return pa.DataFrameSchema(columns, unique=list(self.key) or None, strict=False)
+        return pa.DataFrameSchema(columns, strict=False)
 
     def cast(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Cast a frame that passed ``text_schema`` to the contract's types."""

@@ -1,28 +1,34 @@
 """Ingestion engine: catalogue entry + files -> validated contract rows + quarantine.
 
-Pure functions over polars frames plus one function that writes a prepared load to
-DuckDB in a single transaction. No Dagster imports: the assets in
-``pipelines/defs/ingest`` only call these.
+Pure functions over polars frames plus DuckDB statements; no Dagster imports: the assets
+in ``pipelines/defs/ingest`` only call :func:`run_entry`.
 
 Flow for one entry and one partition (country x ref_year, or the whole reference entry):
 
-1. every file is read by its adapter into text columns (a file that cannot be read at
-   all raises :class:`InputFileError` before anything is written);
-2. the entry's column mapping, constants and zero padding turn it into contract columns;
-3. the contract's text rules run (pandera); failing rows become quarantine rows with
-   the original row, the file, the line and every reason;
-4. the remaining rows are cast and checked against the typed contract (blocking);
-5. ``write_load`` deletes the partition's previous rows and inserts the new ones,
-   landing and quarantine, in one transaction. Re-running a partition is idempotent.
+1. every file is opened by its adapter, which checks what can be checked for the whole
+   file first (encoding, delimiter, required columns, emptiness) and raises
+   :class:`InputFileError` before anything is written;
+2. the file is pulled in batches (a national register never sits in memory whole); the
+   entry's column mapping, constants, recodes and zero padding turn each batch into
+   contract columns;
+3. in one transaction, the partition's previous rows (landing and quarantine) are deleted;
+   then the contract's text rules run on each batch (pandera): failing rows become
+   quarantine rows with the whole original row, the file, the line and every reason; the
+   others are cast, checked against the typed contract (blocking) and appended;
+4. across the whole load, rows that share a key are moved to quarantine (every copy; their
+   original_row is the contract fields, the file and line point at the full row), and
+   entries marked ``deduplicate`` merge rows identical in every contract field;
+5. the transaction commits: a failure anywhere rolls it back and leaves the warehouse as it
+   was, and re-running a partition is idempotent.
 
-``rows_read == rows_landed + rows_quarantined`` always holds, except for reference entries
-marked ``deduplicate: true`` (code lists that repeat a code once per link), where
-``duplicates_merged`` counts the rows identical to an earlier one in every contract field.
+``rows_read == rows_landed + rows_quarantined + duplicates_merged``; only reference code
+lists marked ``deduplicate: true`` have merged duplicates.
 """
 
 from __future__ import annotations
 
 import hashlib
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -34,39 +40,34 @@ import pandera.polars as pa
 import polars as pl
 
 from pipelines.catalogue import CatalogueEntry, SourceFile
-from pipelines.contracts import CONTRACTS, Contract
+from pipelines.contracts import CONTRACTS, LINEAGE_COLUMNS, SOURCE_FILES_DDL, Contract
 from pipelines.errors import ContractViolation, InputFileError
 from pipelines.paths import display
 from pipelines.sources import LINE_COLUMN, read_source
 
-SOURCE_FILE = "_source_file"
-ORIGINAL = "_original_row"
+SOURCE_PREFIX = "_src:"
+
+
+class WarehouseLayoutError(RuntimeError):
+    """The warehouse file was built by a version with other table layouts."""
+BATCH_ROWS = 250_000
 
 
 @dataclass
-class PreparedLoad:
+class LoadReport:
     entry: CatalogueEntry
     country: str | None
     ref_year: int | None
-    landed: pl.DataFrame
-    quarantined: pl.DataFrame
-    files: list[dict] = field(default_factory=list)
-
+    rows_landed: int = 0
+    rows_quarantined: int = 0
     duplicates_merged: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    files: list[dict] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
     def rows_read(self) -> int:
         return sum(f["rows"] for f in self.files)
-
-    @property
-    def reasons(self) -> dict[str, int]:
-        """How many rows each kind of reason sent to quarantine (the value part stripped)."""
-        counts: Counter[str] = Counter()
-        for reason in self.quarantined.get_column("reason").to_list():
-            for part in reason.split("; "):
-                counts[_reason_kind(part)] += 1
-        return dict(counts.most_common())
 
     def summary(self) -> dict:
         return {
@@ -75,8 +76,8 @@ class PreparedLoad:
             "country": self.country,
             "ref_year": self.ref_year,
             "rows_read": self.rows_read,
-            "rows_landed": self.landed.height,
-            "rows_quarantined": self.quarantined.height,
+            "rows_landed": self.rows_landed,
+            "rows_quarantined": self.rows_quarantined,
             "duplicates_merged": self.duplicates_merged,
             "seconds": round(self.seconds, 3),
             "quarantine_reasons": self.reasons,
@@ -84,8 +85,8 @@ class PreparedLoad:
         }
 
 
-def _reason_kind(reason: str) -> str:
-    # "area_code '1001' does not match ..." -> "area_code does not match ..."
+def reason_kind(reason: str) -> str:
+    """"area_code '1001' does not match ..." -> "area_code does not match ..." (for summaries)."""
     head, _, rest = reason.partition(" '")
     if rest and "' " in rest:
         return f"{head} {rest.split(chr(39) + ' ', 1)[1]}"
@@ -104,29 +105,29 @@ def entry_hint(entry: CatalogueEntry) -> str:
     return display(entry.yaml_path) if entry.yaml_path else f"assets/{entry.name}.yaml"
 
 
-def read_file(entry: CatalogueEntry, source: SourceFile) -> pl.DataFrame:
-    """Adapter output mapped onto the contract's fields (all text) + line + original row."""
-    mapped_sources = list(entry.columns.values())
-    raw = read_source(
+def open_source(entry: CatalogueEntry, source: SourceFile, workdir: Path) -> pl.LazyFrame:
+    """The adapter's lazy frame of one file (whole-file checks happen here)."""
+    return read_source(
         entry.adapter,
         source.path,
         encoding=entry.encoding,
         delimiter=entry.delimiter,
-        required_columns=mapped_sources,
+        required_columns=list(entry.columns.values()),
         entry_hint=entry_hint(entry),
+        workdir=workdir,
         **entry.options,
     )
-    source_cols = [c for c in raw.columns if c != LINE_COLUMN]
-    header = {i + 1: name for i, name in enumerate(source_cols)}
-    original = pl.struct([pl.col(c) for c in source_cols]).struct.json_encode().alias(ORIGINAL)
 
+
+def map_to_contract(entry: CatalogueEntry, source: SourceFile, raw: pl.LazyFrame) -> pl.LazyFrame:
+    """Contract fields (all text) + source_line + the source columns (prefixed) for quarantine."""
+    source_cols = [c for c in raw.collect_schema().names() if c != LINE_COLUMN]
+    header = {i + 1: name for i, name in enumerate(source_cols)}
     exprs: list[pl.Expr] = []
-    contract = entry.contract
-    for f in contract.fields:
+    for f in entry.contract.fields:
         if f.name in entry.columns:
             src = entry.columns[f.name]
-            src_name = header[src] if isinstance(src, int) else src
-            expr = pl.col(src_name).cast(pl.String)
+            expr = pl.col(header[src] if isinstance(src, int) else src).cast(pl.String)
         elif f.name in entry.constants:
             value = entry.constants[f.name]
             expr = pl.lit(None if value is None else str(value), dtype=pl.String)
@@ -134,28 +135,22 @@ def read_file(entry: CatalogueEntry, source: SourceFile) -> pl.DataFrame:
             expr = pl.lit(entry.country, dtype=pl.String)
         elif f.name == "ref_year" and source.ref_year is not None:
             expr = pl.lit(str(source.ref_year), dtype=pl.String)
-        elif f.name in raw.columns and not entry.columns:
+        elif f.name in source_cols and not entry.columns:
             expr = pl.col(f.name).cast(pl.String)
         else:
             expr = pl.lit(None, dtype=pl.String)
         if f.name in entry.recode:
             table = {k: v for k, v in entry.recode[f.name].items() if k is not None}
             empty = entry.recode[f.name].get(None)
-            expr = (
-                pl.when(expr.is_null())
-                .then(pl.lit(empty, dtype=pl.String))
-                .otherwise(expr.replace(table))
-            )
+            expr = pl.when(expr.is_null()).then(pl.lit(empty, dtype=pl.String)).otherwise(expr.replace(table))
         if f.name in entry.zero_pad:
             expr = expr.str.zfill(entry.zero_pad[f.name])
         exprs.append(expr.alias(f.name))
-    frame = raw.select(
+    return raw.select(
         *exprs,
         pl.col(LINE_COLUMN).alias("source_line"),
-        pl.lit(display(source.path)).alias(SOURCE_FILE),
-        original,
+        *[pl.col(c).alias(SOURCE_PREFIX + c) for c in source_cols],
     )
-    return frame
 
 
 def known_values(
@@ -170,9 +165,7 @@ def known_values(
     for column, target in entry.references.items():
         if target == "areas":
             country = entry.constants.get("country") or entry.country
-            rows = con.execute(
-                "SELECT area_code FROM reference.areas WHERE country = ?", [country]
-            ).fetchall()
+            rows = con.execute("SELECT area_code FROM reference.areas WHERE country = ?", [country]).fetchall()
             allowed[column] = ({r[0] for r in rows}, f"reference.areas for {country}")
         elif target.startswith("employment_bands:"):
             band_system = target.split(":", 1)[1]
@@ -204,11 +197,10 @@ def split_rows(
     schema = contract.text_schema(code_patterns, allowed)
     indexed = frame.with_row_index("_idx")
     try:
-        schema.validate(indexed, lazy=True)
-        return indexed.drop("_idx"), indexed.head(0).drop("_idx").with_columns(reason=pl.lit(""))
+        schema.validate(indexed.select("_idx", *contract.field_names), lazy=True)
+        return frame, frame.head(0).with_columns(reason=pl.lit(""))
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases
-    key = ", ".join(contract.key)
     reasons: dict[int, list[str]] = {}
     unexpected = []
     for row in cases.iter_rows(named=True):
@@ -216,9 +208,7 @@ def split_rows(
         if idx is None:
             unexpected.append(row)
             continue
-        if check == "multiple_fields_uniqueness" or (check or "").startswith("field_uniqueness"):
-            text = f"duplicated key ({key}): every copy is quarantined"
-        elif check == "not_nullable":
+        if check == "not_nullable":
             text = f"{column} is empty but required"
         elif column is None and (check or "").startswith("has none of"):
             text = f"the row {check}"
@@ -238,63 +228,11 @@ def split_rows(
     return kept, rejected
 
 
-def prepare_load(
-    entry: CatalogueEntry,
-    files: list[SourceFile],
-    allowed: dict[str, tuple[set[str], str]],
-    *,
-    country: str | None = None,
-    ref_year: int | None = None,
-) -> PreparedLoad:
-    contract = entry.contract
-    frames, file_info = [], []
-    for source in files:
-        frame = read_file(entry, source)
-        sha = sha256_of(source.path)
-        frames.append(frame.with_columns(pl.lit(sha).alias("source_sha256")))
-        file_info.append({"path": display(source.path), "sha256": sha, "rows": frame.height})
-    duplicates = 0
-    if frames:
-        combined = pl.concat(frames, how="vertical")
-        if entry.deduplicate:
-            before = combined.height
-            combined = combined.unique(subset=contract.field_names, keep="first", maintain_order=True)
-            duplicates = before - combined.height
-    else:
-        combined = pl.DataFrame(
-            schema={**{f: pl.String for f in contract.field_names}, "source_line": pl.Int64,
-                    SOURCE_FILE: pl.String, ORIGINAL: pl.String, "source_sha256": pl.String}
-        )
-    kept, rejected = split_rows(combined, contract, entry.code_patterns, allowed)
-
-    landed = contract.cast(kept)
-    try:
-        contract.typed_schema().validate(landed, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        raise ContractViolation(
-            f"{contract.table}: rows that passed the row rules break the typed contract:\n{exc.failure_cases}"
-        ) from exc
-    now = datetime.now(UTC)
-    landed = landed.select(
-        *contract.field_names,
-        pl.lit(entry.name).alias("catalogue_entry"),
-        pl.col(SOURCE_FILE).alias("source_file"),
-        "source_sha256",
-        "source_line",
-        pl.lit(entry.is_synthetic).alias("is_synthetic"),
-        pl.lit(now).alias("loaded_at"),
-    )
-    quarantined = rejected.select(
-        pl.lit(entry.name).alias("catalogue_entry"),
-        pl.lit(country, dtype=pl.String).alias("country"),
-        pl.lit(ref_year, dtype=pl.Int32).alias("ref_year"),
-        pl.col(SOURCE_FILE).alias("source_file"),
-        "source_line",
-        "reason",
-        pl.col(ORIGINAL).alias("original_row"),
-        pl.lit(now).alias("quarantined_at"),
-    )
-    return PreparedLoad(entry, country, ref_year, landed, quarantined, file_info, duplicates)
+def _original_rows(frame: pl.DataFrame) -> pl.Expr:
+    source_cols = [c for c in frame.columns if c.startswith(SOURCE_PREFIX)]
+    return pl.struct(
+        [pl.col(c).alias(c[len(SOURCE_PREFIX):]) for c in source_cols]
+    ).struct.json_encode().alias("original_row")
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -303,33 +241,113 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     for c in CONTRACTS.values():
         con.execute(c.ddl())
         con.execute(c.quarantine_ddl())
+        existing = [r[0] for r in con.execute(f"DESCRIBE {c.table}").fetchall()]
+        expected = [*c.field_names, *LINEAGE_COLUMNS]
+        if existing != expected:
+            raise WarehouseLayoutError(
+                f"{c.table} has columns {existing}, this version writes {expected}. The warehouse was built "
+                "by another version: remove warehouse/warehouse.duckdb (it is rebuilt from raw/ by "
+                "`crosscluster refresh`; published releases are not affected)."
+            )
+    con.execute(SOURCE_FILES_DDL)
 
 
-def write_load(con: duckdb.DuckDBPyConnection, load: PreparedLoad) -> None:
-    """Replace the partition's rows (landing and quarantine) in one transaction."""
-    contract = load.entry.contract
-    where, params = "catalogue_entry = ?", [load.entry.name]
-    if load.entry.is_partitioned:
-        where += " AND country = ? AND ref_year = ?"
-        params += [load.country, load.ref_year]
-    con.execute("BEGIN TRANSACTION")
+def _write_batch(
+    con: duckdb.DuckDBPyConnection,
+    entry: CatalogueEntry,
+    batch: pl.DataFrame,
+    allowed: dict,
+    lineage: dict,
+    quarantine_lineage: dict,
+) -> int:
+    """Validate one batch; append its good rows to the landing table and the rest to quarantine."""
+    contract = entry.contract
+    kept, rejected = split_rows(batch, contract, entry.code_patterns, allowed)
+    landed = contract.cast(kept.select(*contract.field_names, "source_line"))
     try:
-        con.execute(f"DELETE FROM {contract.table} WHERE {where}", params)
-        con.execute(f"DELETE FROM quarantine.{contract.name} WHERE {where}", params)
-        con.register("_landed", load.landed.to_arrow())
-        con.register("_quarantined", load.quarantined.to_arrow())
-        con.execute(f"INSERT INTO {contract.table} BY NAME SELECT * FROM _landed")
-        con.execute(f"INSERT INTO quarantine.{contract.name} BY NAME SELECT * FROM _quarantined")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        for view in ("_landed", "_quarantined"):
-            try:
-                con.unregister(view)
-            except Exception:
-                pass
+        contract.typed_schema().validate(landed, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        raise ContractViolation(
+            f"{contract.table}: rows that passed the row rules break the typed contract:\n{exc.failure_cases}"
+        ) from exc
+    landed = landed.with_columns(**{k: pl.lit(v) for k, v in lineage.items()})
+    con.register("_batch_landed", landed.to_arrow())
+    con.execute(f"INSERT INTO {contract.table} BY NAME SELECT * FROM _batch_landed")
+    con.unregister("_batch_landed")
+    if rejected.height:
+        quarantined = rejected.select(
+            "source_line", "reason", _original_rows(rejected)
+        ).with_columns(**{k: pl.lit(v) for k, v in quarantine_lineage.items()})
+        con.register("_batch_quarantined", quarantined.to_arrow())
+        con.execute(f"INSERT INTO quarantine.{contract.name} BY NAME SELECT * FROM _batch_quarantined")
+        con.unregister("_batch_quarantined")
+    return batch.height
+
+
+def _scope(entry: CatalogueEntry, alias: str = "") -> str:
+    """The rows of one load: the entry's rows, of one partition for statistics."""
+    scope = f"{alias}catalogue_entry = ?"
+    if entry.is_partitioned:
+        scope += f" AND {alias}country = ? AND {alias}ref_year = ?"
+    return scope
+
+
+def _merge_and_flag_duplicates(
+    con: duckdb.DuckDBPyConnection, entry: CatalogueEntry, scope: str, params: list,
+    country: str | None, ref_year: int | None, now: datetime,
+) -> int:
+    """Merge identical rows (``deduplicate`` entries); quarantine every copy of a repeated key."""
+    contract = entry.contract
+    table = contract.table
+    fields = ", ".join(f'"{f}"' for f in contract.field_names)
+    merged = 0
+    if entry.deduplicate:
+        merged = con.execute(
+            f"""
+            DELETE FROM {table} WHERE rowid IN (
+                SELECT rid FROM (
+                    SELECT rowid AS rid,
+                           row_number() OVER (PARTITION BY {fields} ORDER BY source_file_id, source_line) AS copy
+                    FROM {table} WHERE {scope}
+                ) WHERE copy > 1
+            )
+            """,
+            params,
+        ).fetchone()[0]
+    key = ", ".join(f'"{k}"' for k in contract.key)
+    key_text = ", ".join(contract.key)
+    # Keys may hold NULLs (area_industry's size_class): NULL matches NULL here, as in GROUP BY.
+    same_key = " AND ".join(f't."{k}" IS NOT DISTINCT FROM d."{k}"' for k in contract.key)
+    fields_json = ", ".join(f"'{f}', CAST(t.\"{f}\" AS VARCHAR)" for f in contract.field_names)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _duplicate_rows AS
+        SELECT t.rowid AS rid, t.*
+        FROM {table} AS t
+        INNER JOIN (
+            SELECT {key} FROM {table} WHERE {scope} GROUP BY ALL HAVING count(*) > 1
+        ) AS d ON {same_key}
+        WHERE {_scope(entry, "t.")}
+        """,
+        params + params,
+    )
+    if con.execute("SELECT count(*) FROM _duplicate_rows").fetchone()[0]:
+        con.execute(
+            f"""
+            INSERT INTO quarantine.{contract.name} BY NAME
+            SELECT
+                t.catalogue_entry, ?::VARCHAR AS country, ?::INTEGER AS ref_year, f.source_file, t.source_line,
+                'duplicated key ({key_text}): every copy is quarantined (full row at this file and line)' AS reason,
+                to_json(json_object({fields_json})) AS original_row,
+                ?::TIMESTAMPTZ AS quarantined_at
+            FROM _duplicate_rows AS t
+            INNER JOIN landing.source_files AS f USING (source_file_id)
+            """,
+            [country, ref_year, now],
+        )
+        con.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT rid FROM _duplicate_rows)")
+    con.execute("DROP TABLE _duplicate_rows")
+    return merged
 
 
 def run_entry(
@@ -339,11 +357,80 @@ def run_entry(
     *,
     country: str | None = None,
     ref_year: int | None = None,
-) -> PreparedLoad:
-    """Prepare (all reading and validation, nothing written) then write."""
+    batch_rows: int = BATCH_ROWS,
+) -> LoadReport:
+    """Load one partition of one entry; see the module docstring."""
     started = time.perf_counter()
+    contract = entry.contract
     ensure_tables(con)
-    load = prepare_load(entry, files, known_values(con, entry, ref_year), country=country, ref_year=ref_year)
-    write_load(con, load)
-    load.seconds = time.perf_counter() - started
-    return load
+    allowed = known_values(con, entry, ref_year)
+    report = LoadReport(entry, country, ref_year)
+    now = datetime.now(UTC)
+    with tempfile.TemporaryDirectory(prefix="crosscluster-load-") as workdir:
+        # Whole-file checks for every file before anything is written.
+        opened = [(source, open_source(entry, source, Path(workdir))) for source in files]
+        con.execute("BEGIN TRANSACTION")
+        try:
+            scope = _scope(entry)
+            params = [entry.name, country, ref_year] if entry.is_partitioned else [entry.name]
+            con.execute(f"DELETE FROM {contract.table} WHERE {scope}", params)
+            con.execute(f"DELETE FROM quarantine.{contract.name} WHERE {scope}", params)
+            con.execute(f"DELETE FROM landing.source_files WHERE {scope}", params)
+            for source, raw in opened:
+                sha = sha256_of(source.path)
+                file_id = con.execute(
+                    "SELECT coalesce(max(source_file_id), 0) + 1 FROM landing.source_files"
+                ).fetchone()[0]
+                con.execute(
+                    "INSERT INTO landing.source_files VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
+                    [file_id, entry.name, contract.table, country, ref_year, display(source.path), sha, now],
+                )
+                lineage = {
+                    "catalogue_entry": entry.name,
+                    "source_file_id": file_id,
+                    "is_synthetic": entry.is_synthetic,
+                    "loaded_at": now,
+                }
+                quarantine_lineage = {
+                    "catalogue_entry": entry.name,
+                    "country": country,
+                    "ref_year": ref_year,
+                    "source_file": display(source.path),
+                    "quarantined_at": now,
+                }
+                rows = 0
+                try:
+                    batches = map_to_contract(entry, source, raw).collect_batches(chunk_size=batch_rows, lazy=True)
+                    for batch in batches:
+                        rows += _write_batch(con, entry, batch, allowed, lineage, quarantine_lineage)
+                except pl.exceptions.PolarsError as exc:
+                    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                    raise InputFileError(
+                        source.path,
+                        f"the rows cannot be parsed ({first})",
+                        "Check that every row has as many fields as the header and that quotes are balanced.",
+                    ) from None
+                con.execute("UPDATE landing.source_files SET rows_read = ? WHERE source_file_id = ?", [rows, file_id])
+                report.files.append({"path": display(source.path), "sha256": sha, "rows": rows})
+            report.duplicates_merged = _merge_and_flag_duplicates(
+                con, entry, scope, params, country, ref_year, now
+            )
+            report.rows_landed = con.execute(
+                f"SELECT count(*) FROM {contract.table} WHERE {scope}", params
+            ).fetchone()[0]
+            counts: Counter[str] = Counter()
+            quarantined = 0
+            for reason, n in con.execute(
+                f"SELECT reason, count(*) FROM quarantine.{contract.name} WHERE {scope} GROUP BY reason", params
+            ).fetchall():
+                quarantined += n
+                for part in reason.split("; "):
+                    counts[reason_kind(part)] += n
+            report.rows_quarantined = quarantined
+            report.reasons = dict(counts.most_common())
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    report.seconds = time.perf_counter() - started
+    return report

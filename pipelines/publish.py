@@ -71,13 +71,14 @@ def table_fingerprint(con: duckdb.DuckDBPyConnection, relation: str) -> str:
 
 
 def _input_files(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    parts = [
-        f"select distinct '{c.table}' as target, catalogue_entry, source_file, source_sha256 from {c.table}"
-        for c in CONTRACTS.values()
-    ]
-    rows = con.execute(" union all ".join(parts) + " order by target, source_file").fetchall()
+    rows = con.execute(
+        "select target_table, catalogue_entry, country, ref_year, source_file, source_sha256, rows_read "
+        "from landing.source_files order by target_table, catalogue_entry, source_file"
+    ).fetchall()
     return [
-        {"table": r[0], "catalogue_entry": r[1], "file": r[2], "sha256": r[3]} for r in rows
+        {"table": r[0], "catalogue_entry": r[1], "country": r[2], "ref_year": r[3], "file": r[4],
+         "sha256": r[5], "rows": r[6]}
+        for r in rows
     ]
 
 

@@ -17,6 +17,10 @@ from pipelines.paths import REFERENCE_DIR, SAMPLE_RAW_DIR, ProjectPaths
 from pipelines.sources.denue import read_denue
 from tests.conftest import FIXTURES
 
+
+def _reasons(con, contract):
+    return con.execute(f"select source_line, reason from quarantine.{contract} order by source_line").fetchall()
+
 DENUE = FIXTURES / "denue_afore_cdmx.csv"
 
 
@@ -26,7 +30,7 @@ def _bands() -> dict[str, float]:
 
 
 def test_denue_codes_come_from_clee_when_columns_are_absent():
-    frame = read_denue(DENUE, required_columns=["id", "per_ocu", "codigo_act", "area_code"])
+    frame = read_denue(DENUE, required_columns=["id", "per_ocu", "codigo_act", "area_code"]).collect()
     assert frame.height == 34
     first = frame.row(0, named=True)
     # clee 09012524220000054000000000U4: state 09, municipality 012, SCIAN 524220
@@ -41,14 +45,14 @@ def test_denue_prefers_its_own_columns(tmp_path):
     body = [r + ",461110,15,024" for r in rows[1:3]]
     path = tmp_path / "denue.csv"
     path.write_text("\n".join([header, *body]) + "\n", encoding="utf-8")
-    frame = read_denue(path, required_columns=["id"])
+    frame = read_denue(path, required_columns=["id"]).collect()
     assert frame.get_column("area_code").to_list() == ["15024", "15024"]
     assert frame.get_column("codigo_act").to_list() == ["461110", "461110"]
 
 
 def test_denue_fixture_lands_whole_with_bands(warehouse_con, catalogue):
     load = run_entry(warehouse_con, catalogue["mx_denue"], [SourceFile(DENUE, 2021)], country="MX", ref_year=2021)
-    assert (load.rows_read, load.landed.height, load.quarantined.height) == (34, 34, 0)
+    assert (load.rows_read, load.rows_landed, load.rows_quarantined) == (34, 34, 0)
     landed = warehouse_con.execute(
         "select employees_band, count(*) from landing.establishments where employees is null group by 1"
     ).fetchall()
@@ -68,7 +72,7 @@ def test_bad_register_rows_are_quarantined_with_reasons(tmp_path, warehouse_con,
     path = tmp_path / "denue_2021.csv"
     path.write_text("\n".join([header, *good, *bad]) + "\n", encoding="utf-8")
     load = run_entry(warehouse_con, catalogue["mx_denue"], [SourceFile(path, 2021)], country="MX", ref_year=2021)
-    assert load.rows_read == load.landed.height + load.quarantined.height == 7
+    assert load.rows_read == load.rows_landed + load.rows_quarantined == 7
     reasons = dict(
         warehouse_con.execute("select source_line, reason from quarantine.establishments order by 1").fetchall()
     )
@@ -88,8 +92,8 @@ def test_register_row_without_any_employment_is_quarantined(tmp_path, warehouse_
         "UL2;IM2;001001;13.20.00;;100;0;2001\n".encode("cp1252")
     )
     load = run_entry(warehouse_con, entry, [SourceFile(path, 2021)], country="IT", ref_year=2021)
-    assert load.landed.height == 1
-    assert load.quarantined.get_column("reason").to_list() == ["the row has none of employees / employees_band"]
+    assert load.rows_landed == 1
+    assert _reasons(warehouse_con, "establishments") == [(3, "the row has none of employees / employees_band")]
 
 
 def test_parquet_register_through_a_generic_entry(tmp_path, warehouse_con, catalogue):
@@ -104,8 +108,8 @@ def test_parquet_register_through_a_generic_entry(tmp_path, warehouse_con, catal
          "persons": [12, 3, 1]}
     ).write_parquet(path)
     load = run_entry(warehouse_con, entry, [SourceFile(path, 2021)], country="IT", ref_year=2021)
-    assert load.landed.height == 2
-    assert load.quarantined.select("source_line", "reason").rows() == [
+    assert load.rows_landed == 2
+    assert _reasons(warehouse_con, "establishments") == [
         (3, "area_code '1003' does not match ^\\d{6}$ (a lost leading zero or a wrong code level?); "
             "area_code '1003' is not in reference.areas for IT")
     ]

@@ -17,7 +17,7 @@ from tests.conftest import FIXTURES
 
 
 def test_cbp_rows_keep_text_codes_and_line_numbers():
-    frame = read_delimited(FIXTURES / "cbp_ga_2021_head.csv", required_columns=["Fips", "Naics"])
+    frame = read_delimited(FIXTURES / "cbp_ga_2021_head.csv", required_columns=["Fips", "Naics"]).collect()
     with open(FIXTURES / "cbp_ga_2021_head.csv", newline="") as handle:
         rows = list(csv.reader(handle))
     assert frame.height == len(rows) - 1 == 30
@@ -33,7 +33,7 @@ def test_istat_cp1252_accents_multiline_header_and_leading_zeros():
     frame = read_delimited(
         FIXTURES / "istat_comuni_head.csv", encoding="cp1252", delimiter=";",
         required_columns=["Codice Comune formato alfanumerico", "Denominazione in italiano"],
-    )
+    ).collect()
     assert frame.height == 5
     first = frame.row(0, named=True)
     # The header spans 3 physical lines, so the first municipality is on line 4.
@@ -55,7 +55,7 @@ def test_istat_file_read_as_utf8_is_refused_with_line_and_fix(tmp_path):
 
 
 def test_json_records_inegi_population(tmp_path):
-    frame = read_json_records(REFERENCE_DIR / "inegi_municipios" / "municipios_completo.json")
+    frame = read_json_records(REFERENCE_DIR / "inegi_municipios" / "municipios_completo.json").collect()
     records = json.loads((REFERENCE_DIR / "inegi_municipios" / "municipios_completo.json").read_text())
     assert frame.height == len(records) == 2478
     ags = frame.filter(pl.col("cve_completa") == "01001").row(0, named=True)
@@ -67,7 +67,7 @@ def test_json_records_inegi_population(tmp_path):
 def test_us_counties_named_with_state_and_economic_area():
     frame = read_us_counties(
         REFERENCE_DIR / "us_geo" / "county_to_economic_area.csv", states_file="us_states/us_states.csv"
-    )
+    ).collect()
     whitfield = frame.filter(pl.col("area_code") == "13313").row(0, named=True)
     assert whitfield["area_name"] == "Whitfield County, GA"
     assert whitfield["region_code"] == "13"

@@ -1,6 +1,6 @@
 """Pure adapters: a native file in, an all-text polars frame out (no Dagster imports).
 
-Every adapter returns the file's rows as text columns plus ``_line``, the line (or
+Every adapter returns a LazyFrame of the file's rows as text columns plus ``_line``, the line (or
 record) number of the row in the file, so that quarantine can point at it. Which
 columns become which contract field is the catalogue entry's business
 (``pipelines/ingest.py`` applies the mapping).
@@ -19,7 +19,7 @@ from pipelines.sources.json_records import read_json_records
 from pipelines.sources.parquet import read_parquet
 from pipelines.sources.us_counties import read_us_counties
 
-Adapter = Callable[..., pl.DataFrame]
+Adapter = Callable[..., pl.LazyFrame]
 
 ADAPTERS: dict[str, Adapter] = {
     "delimited": read_delimited,
@@ -32,7 +32,7 @@ ADAPTERS: dict[str, Adapter] = {
 LINE_COLUMN = "_line"
 
 
-def read_source(adapter: str, path: Path, **options) -> pl.DataFrame:
+def read_source(adapter: str, path: Path, **options) -> pl.LazyFrame:
     try:
         reader = ADAPTERS[adapter]
     except KeyError:

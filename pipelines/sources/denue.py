@@ -24,20 +24,23 @@ def read_denue(
     delimiter: str = ",",
     required_columns: list[str | int] | None = None,
     entry_hint: str = "the catalogue entry",
+    workdir: Path | None = None,
     **_: object,
-) -> pl.DataFrame:
+) -> pl.LazyFrame:
     derived = {"codigo_act", "cve_ent", "cve_mun", "area_code"}
     needed = [c for c in (required_columns or []) if c not in derived] + ["clee"]
     frame = read_delimited(
-        path, encoding=encoding, delimiter=delimiter, required_columns=needed, entry_hint=entry_hint
+        path, encoding=encoding, delimiter=delimiter, required_columns=needed, entry_hint=entry_hint,
+        workdir=workdir,
     )
+    columns = frame.collect_schema().names()
     clee = pl.col("clee")
     additions = []
-    if "codigo_act" not in frame.columns:
+    if "codigo_act" not in columns:
         additions.append(clee.str.slice(5, 6).alias("codigo_act"))
-    if "cve_ent" not in frame.columns:
+    if "cve_ent" not in columns:
         additions.append(clee.str.slice(0, 2).alias("cve_ent"))
-    if "cve_mun" not in frame.columns:
+    if "cve_mun" not in columns:
         additions.append(clee.str.slice(2, 3).alias("cve_mun"))
     frame = frame.with_columns(additions)
     return frame.with_columns(

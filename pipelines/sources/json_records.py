@@ -17,7 +17,7 @@ def read_json_records(
     required_columns: list[str | int] | None = None,
     entry_hint: str = "the catalogue entry",
     **_: object,
-) -> pl.DataFrame:
+) -> pl.LazyFrame:
     """Every value as text; ``_line`` is the record number (1-based)."""
     path = Path(path)
     try:
@@ -44,4 +44,4 @@ def read_json_records(
         k: [None if (v := rec.get(k)) is None or v == "" else str(v) for rec in records] for k in keys
     }
     frame = pl.DataFrame(columns, schema={k: pl.String for k in keys})
-    return frame.with_row_index("_line", offset=1).with_columns(pl.col("_line").cast(pl.Int64))
+    return frame.with_row_index("_line", offset=1).with_columns(pl.col("_line").cast(pl.Int64)).lazy()

@@ -15,20 +15,22 @@ def read_parquet(
     required_columns: list[str | int] | None = None,
     entry_hint: str = "the catalogue entry",
     **_: object,
-) -> pl.DataFrame:
-    """``_line`` is the row number (1-based) in the file."""
+) -> pl.LazyFrame:
+    """``_line`` is the row number (1-based) in the file; read lazily, in batches."""
     try:
-        frame = pl.read_parquet(path)
+        lazy = pl.scan_parquet(path)
+        columns = lazy.collect_schema().names()
+        rows = lazy.select(pl.len()).collect().item()
     except (pl.exceptions.ComputeError, OSError) as exc:
         raise InputFileError(path, f"not a readable Parquet file ({exc})", "Re-export the file as Parquet.") from None
-    missing = [c for c in (required_columns or []) if isinstance(c, str) and c not in frame.columns]
+    missing = [c for c in (required_columns or []) if isinstance(c, str) and c not in columns]
     if missing:
         raise InputFileError(
             path,
-            f"required column(s) {', '.join(map(repr, missing))} missing; the file has {', '.join(frame.columns)}",
+            f"required column(s) {', '.join(map(repr, missing))} missing; the file has {', '.join(columns)}",
             f"Fix the `columns:` mapping in {entry_hint}.",
         )
-    if frame.height == 0:
+    if rows == 0:
         raise InputFileError(path, "the file has no rows", "Replace it with a complete export.")
-    frame = frame.with_columns(pl.all().cast(pl.String))
-    return frame.with_row_index("_line", offset=1).with_columns(pl.col("_line").cast(pl.Int64))
+    lazy = lazy.with_columns(pl.all().cast(pl.String))
+    return lazy.with_row_index("_line", offset=1).with_columns(pl.col("_line").cast(pl.Int64))

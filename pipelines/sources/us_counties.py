@@ -29,20 +29,22 @@ def read_us_counties(
     states_file: str,
     encoding: str = "utf-8",
     entry_hint: str = "the catalogue entry",
+    workdir: Path | None = None,
     **_: object,
-) -> pl.DataFrame:
+) -> pl.LazyFrame:
     counties = read_delimited(
         path,
         encoding=encoding,
         required_columns=["county_fips", "county_name", "economic_area_name"],
         entry_hint=entry_hint,
-    )
+        workdir=workdir,
+    ).collect()
     states_path = Path(path).parent.parent / states_file
     if not states_path.exists():
         raise InputFileError(states_path, "the state list is missing", f"Restore it or fix `options: states_file` in {entry_hint}.")
     states = read_delimited(
         states_path, required_columns=["state_fips", "state_usps", "state_name"], entry_hint=entry_hint
-    ).drop("_line")
+    ).drop("_line").collect()
     ea_names = counties.get_column("economic_area_name")
     return (
         counties.with_columns(
@@ -66,4 +68,5 @@ def read_us_counties(
             "_line",
         )
         .sort("_line")
+        .lazy()
     )

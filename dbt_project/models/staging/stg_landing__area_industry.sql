@@ -14,8 +14,7 @@ renamed as (
         cast(employees as bigint) as employees,
         cast(payroll as double) as payroll,
         catalogue_entry,
-        source_file,
-        source_sha256,
+        source_file_id,
         is_synthetic
     from source
 )

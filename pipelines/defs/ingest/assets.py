@@ -7,13 +7,13 @@ counts, quarantine reasons and file hashes as metadata, plus a blocking contract
 """
 
 
-import duckdb
 import dagster as dg
 
 from pipelines.catalogue import CatalogueEntry
 from pipelines.defs.partitions import WAREHOUSE_POOL, country_year_partitions
-from pipelines.ingest import PreparedLoad, run_entry
+from pipelines.ingest import LoadReport, run_entry
 from pipelines.paths import project_paths
+from pipelines.warehouse import connect
 
 CONTRACT_CHECK = "contract"
 
@@ -22,7 +22,7 @@ def ingest_asset_key(entry: CatalogueEntry) -> dg.AssetKey:
     return dg.AssetKey(["landing" if entry.is_partitioned else "reference", entry.name])
 
 
-def _metadata(load: PreparedLoad) -> dict:
+def _metadata(load: LoadReport) -> dict:
     s = load.summary()
     return {
         "dagster/table_name": dg.MetadataValue.text(s["table"]),
@@ -37,10 +37,10 @@ def _metadata(load: PreparedLoad) -> dict:
     }
 
 
-def _check_result(key: dg.AssetKey, load: PreparedLoad) -> dg.AssetCheckResult:
+def _check_result(key: dg.AssetKey, load: LoadReport) -> dg.AssetCheckResult:
     # Reaching this point means the typed contract held (a violation raises, failing the
     # asset and blocking everything downstream). Quarantined rows are a warning.
-    quarantined = load.quarantined.height
+    quarantined = load.rows_quarantined
     return dg.AssetCheckResult(
         asset_key=key,
         check_name=CONTRACT_CHECK,
@@ -93,14 +93,14 @@ def build_ingest_asset(
             files = entry.find_files(paths)
         if not files:
             context.log.warning(f"{entry.name}: no input files for this partition under {entry.base_dir(paths)}")
-        con = duckdb.connect(str(paths.warehouse_db))
+        con = connect(paths)
         try:
             load = run_entry(con, entry, files, country=country, ref_year=ref_year)
         finally:
             con.close()
         context.log.info(
-            f"{entry.name}: read {load.rows_read:,} rows, landed {load.landed.height:,}, "
-            f"quarantined {load.quarantined.height:,}"
+            f"{entry.name}: read {load.rows_read:,} rows, landed {load.rows_landed:,}, "
+            f"quarantined {load.rows_quarantined:,}"
         )
         yield dg.MaterializeResult(metadata=_metadata(load))
         yield _check_result(key, load)

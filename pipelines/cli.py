@@ -273,6 +273,35 @@ def generate(
 
 
 @app.command()
+def bench(
+    units: Annotated[list[int], typer.Option("--units", help="Local units (repeatable: --units 1000000 --units 5000000).")],
+    out: Annotated[Path, typer.Option("--out", help="Work folder for generated data and warehouses.")] = Path(
+        "warehouse/bench"
+    ),
+) -> None:
+    """Refresh vs one hand-written DuckDB query (the floor) vs pandas, on a generated register."""
+    from pipelines.bench import run_bench
+
+    results = []
+    for n in units:
+        console.print(f"bench: {n:,} units ...", highlight=False)
+        result = run_bench(n, out.resolve())
+        results.append(result)
+        for kind in ("refresh", "floor", "pandas"):
+            r = result[kind]
+            console.print(
+                f"  {kind:8s} wall {r['wall_seconds']:7.2f}s  compute {r['compute_seconds']:7.2f}s  "
+                f"start-up {r.get('startup_seconds', 0):6.2f}s  peak {r['peak_rss_mb']:6,} MB",
+                highlight=False,
+            )
+        console.print(f"  ratios {result['ratios']}", highlight=False)
+    path = out / "bench-results.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    console.print(f"results: {path}", highlight=False)
+
+
+@app.command()
 def releases(warehouse: WarehouseOption = None) -> None:
     """List the releases in warehouse/releases."""
     from pipelines.publish import list_releases

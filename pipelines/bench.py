@@ -18,8 +18,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import tempfile
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -51,10 +51,10 @@ def floor_sql(raw: Path, year: int) -> str:
     return f"""
     with units as (
         select u.*, substr(u.ateco_2007, 1, 5) as class_code, m.codice_sll as lma
-        from read_csv('{f['units']}', delim=';', header=true,
+        from read_csv('{f["units"]}', delim=';', header=true,
                       types={{'codice_comune': 'VARCHAR', 'ateco_2007': 'VARCHAR', 'addetti': 'BIGINT',
                               'fatturato': 'DOUBLE', 'fatturato_export': 'DOUBLE'}}) as u
-        join read_csv('{f['lma']}', delim=';', header=true, all_varchar=true) as m using (codice_comune)
+        join read_csv('{f["lma"]}', delim=';', header=true, all_varchar=true) as m using (codice_comune)
     ),
     cells as (
         select lma, class_code, count(*) as firms, sum(addetti) as employees from units group by all
@@ -73,9 +73,9 @@ def floor_sql(raw: Path, year: int) -> str:
     ),
     districts as (
         select * from lq
-        where substr(class_code, 1, 2) between '10' and '33' and lq >= {r['district_min_lq']}
-          and firms >= {r['district_min_establishments']} and employees >= {r['district_min_employees']}
-          and national_share >= {r['district_min_national_share']}
+        where substr(class_code, 1, 2) between '10' and '33' and lq >= {r["district_min_lq"]}
+          and firms >= {r["district_min_establishments"]} and employees >= {r["district_min_employees"]}
+          and national_share >= {r["district_min_national_share"]}
         qualify row_number() over (partition by lma order by prevalence_index desc, class_code) = 1
     ),
     sizes as (
@@ -94,18 +94,18 @@ def floor_sql(raw: Path, year: int) -> str:
     places as (
         select m.codice_sll as lma, sum(p.popolazione) as population, sum(b.sportelli) as branches,
                sum(b.sportelli_bcc) as local_branches
-        from read_csv('{f['lma']}', delim=';', header=true, all_varchar=true) as m
-        join read_csv('{f['population']}', delim=';', header=true, types={{'codice_comune': 'VARCHAR'}}) as p
+        from read_csv('{f["lma"]}', delim=';', header=true, all_varchar=true) as m
+        join read_csv('{f["population"]}', delim=';', header=true, types={{'codice_comune': 'VARCHAR'}}) as p
             using (codice_comune)
-        join read_csv('{f['banks']}', delim=';', header=true, types={{'codice_comune': 'VARCHAR'}}) as b
+        join read_csv('{f["banks"]}', delim=';', header=true, types={{'codice_comune': 'VARCHAR'}}) as b
             using (codice_comune)
         group by all
     ),
     exports as (
         select m.codice_sll as lma, x.ateco_2007 as class_code, sum(x.valore_euro) as exports
-        from read_csv('{f['exports']}', delim=';', header=true,
+        from read_csv('{f["exports"]}', delim=';', header=true,
                       types={{'codice_comune': 'VARCHAR', 'ateco_2007': 'VARCHAR', 'valore_euro': 'DOUBLE'}}) as x
-        join read_csv('{f['lma']}', delim=';', header=true, all_varchar=true) as m using (codice_comune)
+        join read_csv('{f["lma"]}', delim=';', header=true, all_varchar=true) as m using (codice_comune)
         group by all
     ),
     national_exports as (select class_code, sum(exports) as exports from exports group by all)
@@ -150,32 +150,57 @@ def run_pandas(raw: Path, year: int) -> int:
     cells["industry_employees"] = e_i
     division = cells["class_code"].str[:2]
     qualifying = cells[
-        (division >= "10") & (division <= "33") & (cells["lq"] >= r["district_min_lq"])
-        & (cells["firms"] >= r["district_min_establishments"]) & (cells["employees"] >= r["district_min_employees"])
+        (division >= "10")
+        & (division <= "33")
+        & (cells["lq"] >= r["district_min_lq"])
+        & (cells["firms"] >= r["district_min_establishments"])
+        & (cells["employees"] >= r["district_min_employees"])
         & (cells["national_share"] >= r["district_min_national_share"])
     ]
-    districts = qualifying.sort_values(["codice_sll", "prevalence_index"], ascending=[True, False]).groupby(
-        "codice_sll").head(1)
+    districts = (
+        qualifying.sort_values(["codice_sll", "prevalence_index"], ascending=[True, False])
+        .groupby("codice_sll")
+        .head(1)
+    )
     members = units.merge(districts[["codice_sll", "class_code"]], on=["codice_sll", "class_code"])
     a = members["addetti"]
     members = members.assign(
-        sme=a.where(a < 250, 0), small=a.where(a < 50, 0), micro=a.where(a < 10, 0),
-        u0=(a < 10).astype(int), u10=((a >= 10) & (a < 50)).astype(int),
-        u50=((a >= 50) & (a < 250)).astype(int), u250=(a >= 250).astype(int),
+        sme=a.where(a < 250, 0),
+        small=a.where(a < 50, 0),
+        micro=a.where(a < 10, 0),
+        u0=(a < 10).astype(int),
+        u10=((a >= 10) & (a < 50)).astype(int),
+        u50=((a >= 50) & (a < 250)).astype(int),
+        u250=(a >= 250).astype(int),
     )
-    sizes = members.groupby(["codice_sll", "class_code"]).agg(
-        employees_units=("addetti", "sum"), sme=("sme", "sum"), small=("small", "sum"), micro=("micro", "sum"),
-        units_0_9=("u0", "sum"), units_10_49=("u10", "sum"), units_50_249=("u50", "sum"),
-        units_250_plus=("u250", "sum"), turnover=("fatturato", "sum"), export_turnover=("fatturato_export", "sum"),
-    ).reset_index()
+    sizes = (
+        members.groupby(["codice_sll", "class_code"])
+        .agg(
+            employees_units=("addetti", "sum"),
+            sme=("sme", "sum"),
+            small=("small", "sum"),
+            micro=("micro", "sum"),
+            units_0_9=("u0", "sum"),
+            units_10_49=("u10", "sum"),
+            units_50_249=("u50", "sum"),
+            units_250_plus=("u250", "sum"),
+            turnover=("fatturato", "sum"),
+            export_turnover=("fatturato_export", "sum"),
+        )
+        .reset_index()
+    )
     for col in ("sme", "small", "micro"):
         sizes[f"{col}_share"] = sizes[col] / sizes["employees_units"]
     sizes["export_share"] = sizes["export_turnover"] / sizes["turnover"]
     pop = pd.read_csv(f["population"], sep=";", dtype={"codice_comune": str})
     banks = pd.read_csv(f["banks"], sep=";", dtype={"codice_comune": str})
-    places = lma.merge(pop, on="codice_comune").merge(banks, on="codice_comune").groupby("codice_sll").agg(
-        population=("popolazione", "sum"), branches=("sportelli", "sum"), local=("sportelli_bcc", "sum")
-    ).reset_index()
+    places = (
+        lma.merge(pop, on="codice_comune")
+        .merge(banks, on="codice_comune")
+        .groupby("codice_sll")
+        .agg(population=("popolazione", "sum"), branches=("sportelli", "sum"), local=("sportelli_bcc", "sum"))
+        .reset_index()
+    )
     exports = pd.read_csv(f["exports"], sep=";", dtype={"codice_comune": str, "ateco_2007": str})
     exports = exports.merge(lma, on="codice_comune").rename(columns={"ateco_2007": "class_code"})
     by_lma = exports.groupby(["codice_sll", "class_code"])["valore_euro"].sum().rename("exports").reset_index()
@@ -184,7 +209,8 @@ def run_pandas(raw: Path, year: int) -> int:
     out = out.merge(by_lma, on=["codice_sll", "class_code"], how="left").merge(national, on="class_code", how="left")
     out["average_unit_size"] = out["employees"] / out["firms"]
     out["export_intensity_index"] = (out["exports"] / out["employees"]) / (
-        out["national_exports"] / out["industry_employees"])
+        out["national_exports"] / out["industry_employees"]
+    )
     out["branches_per_10k"] = out["branches"] * 10000 / out["population"]
     out["branches_per_1000_firms"] = out["branches"] * 1000 / out["firms_all"]
     out["local_bank_share"] = out["local"] / out["branches"]
@@ -216,30 +242,48 @@ def _timed_child(kind: str, raw: Path, year: int) -> None:
     imported = time.perf_counter()
     rows = run_floor(raw, year) if kind == "floor" else run_pandas(raw, year)
     done = time.perf_counter()
-    print(json.dumps({"startup_seconds": round(imported - started, 2), "compute_seconds": round(done - imported, 2),
-                      "districts": rows}))
+    print(
+        json.dumps(
+            {
+                "startup_seconds": round(imported - started, 2),
+                "compute_seconds": round(done - imported, 2),
+                "districts": rows,
+            }
+        )
+    )
 
 
 def run_bench(units: int, out_dir: Path, year: int = 2021, seed: int = 1) -> dict:
-    from pipelines.generate import generate
-
     raw = out_dir / f"raw_it_{units}"
     if not (raw / "it" / "GENERATED.json").exists():
-        generate("IT", units, [year], seed, raw)
+        # In a child process: a child's peak RSS starts from its parent's, so the parent stays small.
+        subprocess.run(
+            [sys.executable, "-m", "pipelines.cli", "generate", "--country", "IT", "--units", str(units),
+             "--year", str(year), "--seed", str(seed), "--out", str(raw)],
+            check=True, cwd=REPO_ROOT, capture_output=True,
+        )
     results: dict = {"units": units, "raw": str(raw)}
     # Each measured in a fresh process, in the order floor, pandas, refresh (the largest last,
     # since a child's peak RSS can only be read as the running maximum).
     for kind in ("floor", "pandas"):
         m = _measure([sys.executable, "-m", "pipelines.bench", kind, str(raw), str(year)])
-        results[kind] = {**json.loads(m["stdout"].strip().splitlines()[-1]), "wall_seconds": m["wall_seconds"],
-                         "peak_rss_mb": m["peak_rss_mb"]}
+        results[kind] = {
+            **json.loads(m["stdout"].strip().splitlines()[-1]),
+            "wall_seconds": m["wall_seconds"],
+            "peak_rss_mb": m["peak_rss_mb"],
+        }
     warehouse = out_dir / f"warehouse_it_{units}"
     m = _measure([sys.executable, "-m", "pipelines.cli", "refresh", "--raw", str(raw), "--warehouse", str(warehouse)])
     timing = json.loads(sorted((warehouse / "logs").glob("refresh-*.json"))[-1].read_text())
     compute = timing["compute"]["total"]
-    results["refresh"] = {"wall_seconds": m["wall_seconds"], "peak_rss_mb": m["peak_rss_mb"],
-                          "compute_seconds": compute, "startup_seconds": round(m["wall_seconds"] - compute, 2),
-                          "steps": timing["steps"], "compute": timing["compute"]}
+    results["refresh"] = {
+        "wall_seconds": m["wall_seconds"],
+        "peak_rss_mb": m["peak_rss_mb"],
+        "compute_seconds": compute,
+        "startup_seconds": round(m["wall_seconds"] - compute, 2),
+        "steps": timing["steps"],
+        "compute": timing["compute"],
+    }
     results["ratios"] = {
         "refresh_compute_over_floor_compute": round(compute / results["floor"]["compute_seconds"], 2),
         "pandas_wall_over_refresh_wall": round(results["pandas"]["wall_seconds"] / m["wall_seconds"], 2),

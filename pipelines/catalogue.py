@@ -104,8 +104,7 @@ def load_entry(path: Path) -> CatalogueEntry:
         raise CatalogueError(f"{display(path)}: missing key(s) {', '.join(missing)}.")
     if raw["contract"] not in CONTRACTS:
         raise CatalogueError(
-            f"{display(path)}: contract {raw['contract']!r} is unknown; "
-            f"use one of {', '.join(sorted(CONTRACTS))}."
+            f"{display(path)}: contract {raw['contract']!r} is unknown; use one of {', '.join(sorted(CONTRACTS))}."
         )
     if raw["kind"] not in ("statistics", "reference"):
         raise CatalogueError(f"{display(path)}: kind must be 'statistics' or 'reference'.")
@@ -121,8 +120,7 @@ def load_entry(path: Path) -> CatalogueEntry:
     fmt = raw.get("format") or {}
     if raw["kind"] == "statistics" and YEAR_TOKEN not in files.get("pattern", ""):
         raise CatalogueError(
-            f"{display(path)}: a statistics source is partitioned by year; "
-            f"its file pattern must contain {YEAR_TOKEN}."
+            f"{display(path)}: a statistics source is partitioned by year; its file pattern must contain {YEAR_TOKEN}."
         )
     return CatalogueEntry(
         name=raw["name"],

@@ -100,9 +100,7 @@ def refresh(
     progress = _Progress(Console(file=sys.stdout, width=console.width))
     try:
         with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-            report = run_refresh(
-                paths, publish_release=publish, on_step_start=progress.start, on_step_end=progress.end
-            )
+            report = run_refresh(paths, publish_release=publish, on_step_start=progress.start, on_step_end=progress.end)
     except CatalogueError as exc:
         err.print(f"[red]error[/red] {exc}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -131,8 +129,12 @@ def _print_summary(paths: ProjectPaths, report, log_path: Path, seconds: float) 
         loads.add_column(col, justify="right" if col in numbers else "left")
     for load in report.loads:
         loads.add_row(
-            load["asset"], load["partition"] or "-", f"{load['rows_read']:,}",
-            f"{load['rows_landed']:,}", f"{load['rows_quarantined']:,}", f"{load['duplicates_merged']:,}",
+            load["asset"],
+            load["partition"] or "-",
+            f"{load['rows_read']:,}",
+            f"{load['rows_landed']:,}",
+            f"{load['rows_quarantined']:,}",
+            f"{load['duplicates_merged']:,}",
         )
     console.print(loads)
     quarantined = sum(load["rows_quarantined"] for load in report.loads)
@@ -185,11 +187,18 @@ def _print_top_districts(paths: ProjectPaths) -> None:
         n = con.execute("select count(*) from districts").fetchone()[0]
     finally:
         con.close()
-    table = Table(title=f"Ten strongest of {n} districts (by prevalence index, excess employment)", title_justify="left")
+    table = Table(
+        title=f"Ten strongest of {n} districts (by prevalence index, excess employment)", title_justify="left"
+    )
     for col in ("country", "year", "district", "firms", "employees", "LQ", "excess empl."):
         right = col in ("firms", "employees", "LQ", "excess empl.")
-        table.add_column(col, justify="right" if right else "left", no_wrap=not right, overflow="ellipsis",
-                         max_width=70 if col == "district" else None)
+        table.add_column(
+            col,
+            justify="right" if right else "left",
+            no_wrap=not right,
+            overflow="ellipsis",
+            max_width=70 if col == "district" else None,
+        )
     for r in rows:
         table.add_row(r[0], str(r[1]), r[2], f"{r[3]:,}", f"{r[4]:,}", f"{r[5]:.1f}", f"{r[6]:,.0f}")
     console.print(table)
@@ -267,14 +276,18 @@ def generate(
         console.print(
             f"{report.country} {y}: {report.units[y]:,} units, {report.employees[y]:,} employees", highlight=False
         )
-    console.print(f"{len(report.districts)} planted districts; {len(report.files)} files under {out} "
-                  f"in {time.perf_counter() - started:.1f}s (synthetic: see {out}/{country.lower()}/GENERATED.json)",
-                  highlight=False)
+    console.print(
+        f"{len(report.districts)} planted districts; {len(report.files)} files under {out} "
+        f"in {time.perf_counter() - started:.1f}s (synthetic: see {out}/{country.lower()}/GENERATED.json)",
+        highlight=False,
+    )
 
 
 @app.command()
 def bench(
-    units: Annotated[list[int], typer.Option("--units", help="Local units (repeatable: --units 1000000 --units 5000000).")],
+    units: Annotated[
+        list[int], typer.Option("--units", help="Local units (repeatable: --units 1000000 --units 5000000).")
+    ],
     out: Annotated[Path, typer.Option("--out", help="Work folder for generated data and warehouses.")] = Path(
         "warehouse/bench"
     ),
@@ -313,7 +326,9 @@ def releases(warehouse: WarehouseOption = None) -> None:
         return
     table = Table("release_id", "created_at", "tables", "rows", "git_commit")
     for r in found:
-        table.add_row(r["release_id"], r["created_at"], str(r["tables"]), f"{r['rows']:,}", (r["git_commit"] or "")[:10])
+        table.add_row(
+            r["release_id"], r["created_at"], str(r["tables"]), f"{r['rows']:,}", (r["git_commit"] or "")[:10]
+        )
     console.print(table)
 
 

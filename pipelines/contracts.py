@@ -144,9 +144,7 @@ class Contract:
             if f.name in known_values:
                 allowed, where = known_values[f.name]
                 checks.append(pa.Check.isin(sorted(allowed), error=f"is not in {where}"))
-            columns[f.name] = pa.Column(
-                pl.String, checks=checks, nullable=not f.required, required=True
-            )
+            columns[f.name] = pa.Column(pl.String, checks=checks, nullable=not f.required, required=True)
         frame_checks = [
             pa.Check(
                 lambda data, group=group: data.lazyframe.select(
@@ -162,9 +160,7 @@ class Contract:
         return pa.DataFrameSchema(columns, checks=frame_checks, strict=False)
 
     def typed_schema(self) -> pa.DataFrameSchema:
-        columns = {
-            f.name: pa.Column(KIND_POLARS[f.kind], nullable=not f.required) for f in self.fields
-        }
+        columns = {f.name: pa.Column(KIND_POLARS[f.kind], nullable=not f.required) for f in self.fields}
         columns["source_line"] = pa.Column(pl.Int64, nullable=False)
         return pa.DataFrameSchema(columns, strict=False)
 

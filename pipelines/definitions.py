@@ -16,11 +16,13 @@ DBT_PROJECT.prepare_if_dev()
 ingest_assets = build_ingest_assets(load_catalogue())
 
 reference_job = dg.define_asset_job(
-    "reference_job", selection=dg.AssetSelection.groups("reference"),
+    "reference_job",
+    selection=dg.AssetSelection.groups("reference"),
     description="Load the reference data (classifications, crosswalks, areas, cluster definitions).",
 )
 ingest_job = dg.define_asset_job(
-    "ingest_job", selection=dg.AssetSelection.groups("landing"),
+    "ingest_job",
+    selection=dg.AssetSelection.groups("landing"),
     description="Load one country x year partition of the statistics.",
 )
 build_and_publish_job = dg.define_asset_job(

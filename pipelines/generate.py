@@ -145,22 +145,70 @@ def _write(frame: pl.DataFrame, path: Path, separator: str, report: GenerationRe
 # ---------------------------------------------------------------- Italy
 
 IT_SECTIONS = {  # share of local units by ATECO section (approximate structure of Italian units)
-    "C": 0.10, "F": 0.12, "G": 0.26, "I": 0.07, "M": 0.16, "H": 0.03, "J": 0.02, "K": 0.02,
-    "L": 0.05, "N": 0.03, "Q": 0.06, "S": 0.05, "P": 0.006, "R": 0.015, "D": 0.002, "E": 0.002,
+    "C": 0.10,
+    "F": 0.12,
+    "G": 0.26,
+    "I": 0.07,
+    "M": 0.16,
+    "H": 0.03,
+    "J": 0.02,
+    "K": 0.02,
+    "L": 0.05,
+    "N": 0.03,
+    "Q": 0.06,
+    "S": 0.05,
+    "P": 0.006,
+    "R": 0.015,
+    "D": 0.002,
+    "E": 0.002,
     "B": 0.001,
 }
 IT_DISTRICT_CLASSES = [  # "Made in Italy" ATECO 2007 classes for planted districts
-    "13.20", "14.13", "15.20", "31.09", "23.31", "28.41", "25.62", "10.51", "32.12", "22.29",
-    "14.39", "15.12", "28.94", "27.51", "13.10", "10.73",
+    "13.20",
+    "14.13",
+    "15.20",
+    "31.09",
+    "23.31",
+    "28.41",
+    "25.62",
+    "10.51",
+    "32.12",
+    "22.29",
+    "14.39",
+    "15.12",
+    "28.94",
+    "27.51",
+    "13.10",
+    "10.73",
 ]
 IT_POPULATION = 59_400_000  # resident population, 2011 census order of magnitude
 
 
 def _ateco_section(division: str) -> str:
     d = int(division[:2])
-    bounds = [(3, "A"), (9, "B"), (33, "C"), (35, "D"), (39, "E"), (43, "F"), (47, "G"), (53, "H"),
-              (56, "I"), (63, "J"), (66, "K"), (68, "L"), (75, "M"), (82, "N"), (84, "O"), (85, "P"),
-              (88, "Q"), (93, "R"), (96, "S"), (98, "T"), (99, "U")]
+    bounds = [
+        (3, "A"),
+        (9, "B"),
+        (33, "C"),
+        (35, "D"),
+        (39, "E"),
+        (43, "F"),
+        (47, "G"),
+        (53, "H"),
+        (56, "I"),
+        (63, "J"),
+        (66, "K"),
+        (68, "L"),
+        (75, "M"),
+        (82, "N"),
+        (84, "O"),
+        (85, "P"),
+        (88, "Q"),
+        (93, "R"),
+        (96, "S"),
+        (98, "T"),
+        (99, "U"),
+    ]
     return next(s for hi, s in bounds if d <= hi)
 
 
@@ -204,8 +252,11 @@ def generate_italy(units: int, years: list[int], seed: int, out: Path) -> Genera
 
     report = GenerationReport("IT", years, {}, {}, [])
     lma_frame = pl.DataFrame(
-        {"codice_comune": codes, "codice_sll": [lma[c] for c in codes],
-         "denominazione_sll": [f"Sistema locale sintetico {lma[c][3:]}" for c in codes]}
+        {
+            "codice_comune": codes,
+            "codice_sll": [lma[c] for c in codes],
+            "denominazione_sll": [f"Sistema locale sintetico {lma[c][3:]}" for c in codes],
+        }
     )
     _write(lma_frame, out / "it" / "lma" / "comuni_sll.csv", ";", report, "cp1252")
 
@@ -237,8 +288,12 @@ def generate_italy(units: int, years: list[int], seed: int, out: Path) -> Genera
             parts_size.append(_district_unit_sizes(year_rng, int(firms_t[d]), int(employees_t[d])))
             if t == 0:
                 report.districts.append(
-                    {"lma_code": lma_codes[district_lmas[d]], "industry_code": district_classes[d],
-                     "firms": int(firms_t[d]), "employees": int(parts_size[-1].sum())}
+                    {
+                        "lma_code": lma_codes[district_lmas[d]],
+                        "industry_code": district_classes[d],
+                        "firms": int(firms_t[d]),
+                        "employees": int(parts_size[-1].sum()),
+                    }
                 )
         area_idx = np.concatenate(parts_area)
         klass = np.concatenate(parts_class)
@@ -271,12 +326,22 @@ def generate_italy(units: int, years: list[int], seed: int, out: Path) -> Genera
         report.employees[year] = int(size.sum())
 
         year_pop = np.round(pop * (1 + 0.002 * t)).astype(np.int64)
-        _write(pl.DataFrame({"codice_comune": codes, "popolazione": year_pop}),
-               out / "it" / "population" / str(year) / f"popolazione_{year}.csv", ";", report, "cp1252")
+        _write(
+            pl.DataFrame({"codice_comune": codes, "popolazione": year_pop}),
+            out / "it" / "population" / str(year) / f"popolazione_{year}.csv",
+            ";",
+            report,
+            "cp1252",
+        )
         branches = year_rng.poisson(year_pop * 5.4 / 10_000)
         bcc = year_rng.binomial(branches, 0.13)
-        _write(pl.DataFrame({"codice_comune": codes, "sportelli": branches, "sportelli_bcc": bcc}),
-               out / "it" / "banks" / str(year) / f"sportelli_{year}.csv", ";", report, "cp1252")
+        _write(
+            pl.DataFrame({"codice_comune": codes, "sportelli": branches, "sportelli_bcc": bcc}),
+            out / "it" / "banks" / str(year) / f"sportelli_{year}.csv",
+            ";",
+            report,
+            "cp1252",
+        )
         exports = (
             frame.lazy()
             .group_by("codice_comune", pl.col("ateco_2007").str.slice(0, 5).alias("ateco_2007"))
@@ -293,17 +358,59 @@ def generate_italy(units: int, years: list[int], seed: int, out: Path) -> Genera
 # ---------------------------------------------------------------- Mexico
 
 MX_SECTORS = {  # share of DENUE units by SCIAN sector (approximate structure)
-    "31-33": 0.12, "43": 0.04, "46": 0.44, "72": 0.12, "81": 0.12, "54": 0.02, "62": 0.04,
-    "61": 0.01, "56": 0.02, "53": 0.01, "48-49": 0.01, "71": 0.01, "52": 0.01, "23": 0.005,
-    "11": 0.002, "21": 0.001, "22": 0.001, "51": 0.004,
+    "31-33": 0.12,
+    "43": 0.04,
+    "46": 0.44,
+    "72": 0.12,
+    "81": 0.12,
+    "54": 0.02,
+    "62": 0.04,
+    "61": 0.01,
+    "56": 0.02,
+    "53": 0.01,
+    "48-49": 0.01,
+    "71": 0.01,
+    "52": 0.01,
+    "23": 0.005,
+    "11": 0.002,
+    "21": 0.001,
+    "22": 0.001,
+    "51": 0.004,
 }
 MX_DISTRICT_PREFIXES = ["3162", "3152", "3371", "3363", "3121", "3149", "3132", "3399", "3272", "3116"]
-MX_BANDS = [(5, "0 a 5 personas"), (10, "6 a 10 personas"), (30, "11 a 30 personas"),
-            (50, "31 a 50 personas"), (100, "51 a 100 personas"), (250, "101 a 250 personas"),
-            (10**9, "251 y más personas")]
-DENUE_COLUMNS = ["clee", "id", "nom_estab", "raz_social", "nombre_act", "per_ocu", "tipo_vial", "nom_vial",
-                 "numero_ext", "numero_int", "nomb_asent", "cod_postal", "municipio", "telefono", "correoelec",
-                 "www", "tipoUniEco", "longitud", "latitud", "tipoCenCom", "nom_CenCom", "num_local"]
+MX_BANDS = [
+    (5, "0 a 5 personas"),
+    (10, "6 a 10 personas"),
+    (30, "11 a 30 personas"),
+    (50, "31 a 50 personas"),
+    (100, "51 a 100 personas"),
+    (250, "101 a 250 personas"),
+    (10**9, "251 y más personas"),
+]
+DENUE_COLUMNS = [
+    "clee",
+    "id",
+    "nom_estab",
+    "raz_social",
+    "nombre_act",
+    "per_ocu",
+    "tipo_vial",
+    "nom_vial",
+    "numero_ext",
+    "numero_int",
+    "nomb_asent",
+    "cod_postal",
+    "municipio",
+    "telefono",
+    "correoelec",
+    "www",
+    "tipoUniEco",
+    "longitud",
+    "latitud",
+    "tipoCenCom",
+    "nom_CenCom",
+    "num_local",
+]
 
 
 def _scian_sector(code: str) -> str:
@@ -349,9 +456,18 @@ def generate_mexico(units: int, years: list[int], seed: int, out: Path) -> Gener
     d_firms, d_employees = _district_sizes(rng, n_districts)
 
     report = GenerationReport("MX", years, {}, {}, [])
-    _write(pl.DataFrame({"cve_mun": codes, "cve_zona": [lma[c] for c in codes],
-                         "nom_zona": [f"Zona sintetica {lma[c][2:]}" for c in codes]}),
-           out / "mx" / "lma" / "municipios_zonas.csv", ",", report)
+    _write(
+        pl.DataFrame(
+            {
+                "cve_mun": codes,
+                "cve_zona": [lma[c] for c in codes],
+                "nom_zona": [f"Zona sintetica {lma[c][2:]}" for c in codes],
+            }
+        ),
+        out / "mx" / "lma" / "municipios_zonas.csv",
+        ",",
+        report,
+    )
 
     next_id = 1
     for t, year in enumerate(years):
@@ -376,8 +492,12 @@ def generate_mexico(units: int, years: list[int], seed: int, out: Path) -> Gener
             parts_size.append(_district_unit_sizes(year_rng, int(firms_t[d]), int(employees_t[d])))
             if t == 0:
                 report.districts.append(
-                    {"lma_code": lma_codes[district_lmas[d]], "industry_code": district_codes[d],
-                     "firms": int(firms_t[d]), "employees": int(parts_size[-1].sum())}
+                    {
+                        "lma_code": lma_codes[district_lmas[d]],
+                        "industry_code": district_codes[d],
+                        "firms": int(firms_t[d]),
+                        "employees": int(parts_size[-1].sum()),
+                    }
                 )
         area_idx = np.concatenate(parts_area)
         code = np.concatenate(parts_code)
@@ -397,12 +517,22 @@ def generate_mexico(units: int, years: list[int], seed: int, out: Path) -> Gener
                 "raz_social": empty,
                 "nombre_act": [scian_names[c] for c in code],
                 "per_ocu": _band(size),
-                "tipo_vial": empty, "nom_vial": empty, "numero_ext": empty, "numero_int": empty,
-                "nomb_asent": empty, "cod_postal": empty,
+                "tipo_vial": empty,
+                "nom_vial": empty,
+                "numero_ext": empty,
+                "numero_int": empty,
+                "nomb_asent": empty,
+                "cod_postal": empty,
                 "municipio": np.asarray(names, dtype=object)[area_idx],
-                "telefono": empty, "correoelec": empty, "www": empty,
+                "telefono": empty,
+                "correoelec": empty,
+                "www": empty,
                 "tipoUniEco": ["Fijo"] * n,
-                "longitud": empty, "latitud": empty, "tipoCenCom": empty, "nom_CenCom": empty, "num_local": empty,
+                "longitud": empty,
+                "latitud": empty,
+                "tipoCenCom": empty,
+                "nom_CenCom": empty,
+                "num_local": empty,
             },
             schema={c: (pl.Int64 if c == "id" else pl.String) for c in DENUE_COLUMNS},
         )
@@ -410,11 +540,19 @@ def generate_mexico(units: int, years: list[int], seed: int, out: Path) -> Gener
         report.units[year] = n
         report.employees[year] = int(size.sum())
 
-        _write(pl.DataFrame({"cve_mun": codes, "poblacion": pop}),
-               out / "mx" / "population" / str(year) / f"poblacion_{year}.csv", ",", report)
+        _write(
+            pl.DataFrame({"cve_mun": codes, "poblacion": pop}),
+            out / "mx" / "population" / str(year) / f"poblacion_{year}.csv",
+            ",",
+            report,
+        )
         branches = year_rng.poisson(pop * 1.0 / 10_000)
-        _write(pl.DataFrame({"cve_mun": codes, "sucursales": branches}),
-               out / "mx" / "banks" / str(year) / f"sucursales_{year}.csv", ",", report)
+        _write(
+            pl.DataFrame({"cve_mun": codes, "sucursales": branches}),
+            out / "mx" / "banks" / str(year) / f"sucursales_{year}.csv",
+            ",",
+            report,
+        )
         # Exports by municipality x HS 6-digit product of the unit's industry (via ISIC Rev.4).
         exports = _mx_exports(year_rng, area, code, size)
         _write(exports, out / "mx" / "exports" / str(year) / f"exportaciones_{year}.csv", ",", report)
@@ -428,7 +566,8 @@ def _mx_exports(rng: np.random.Generator, area: np.ndarray, code: np.ndarray, si
     scian_isic = (
         scian_isic.filter(pl.col("SCIAN").str.contains(r"^\d{6}$") & pl.col("CIIU").str.contains(r"^\d{3,4}$"))
         .with_columns(pl.col("CIIU").str.zfill(4))
-        .group_by("SCIAN").agg(pl.col("CIIU").min())
+        .group_by("SCIAN")
+        .agg(pl.col("CIIU").min())
     )
     hs = pl.read_csv(REFERENCE_DIR / "hs_isic4" / "hs_isic4.csv", infer_schema=False)
     hs_by_isic = hs.group_by("ISIC4_4d").agg(pl.col("HS_6d").min().alias("hs6"))
@@ -442,7 +581,8 @@ def _mx_exports(rng: np.random.Generator, area: np.ndarray, code: np.ndarray, si
     )
     return (
         units.filter(pl.col("valor_usd") > 0)
-        .group_by("cve_mun", "hs6").agg(pl.col("valor_usd").sum().cast(pl.Int64))
+        .group_by("cve_mun", "hs6")
+        .agg(pl.col("valor_usd").sum().cast(pl.Int64))
         .sort("cve_mun", "hs6")
     )
 
@@ -461,8 +601,21 @@ def generate(country: str, units: int, years: list[int], seed: int, out: Path) -
     manifest = Path(out) / country.lower() / "GENERATED.json"
     manifest.parent.mkdir(parents=True, exist_ok=True)
     manifest.write_text(
-        json.dumps({"synthetic": True, "generator": "crosscluster generate", "country": country.upper(),
-                    "units_requested": units, "seed": seed, "years": sorted(years),
-                    "units": report.units, "employees": report.employees, "planted_districts": report.districts},
-                   indent=2) + "\n", encoding="utf-8")
+        json.dumps(
+            {
+                "synthetic": True,
+                "generator": "crosscluster generate",
+                "country": country.upper(),
+                "units_requested": units,
+                "seed": seed,
+                "years": sorted(years),
+                "units": report.units,
+                "employees": report.employees,
+                "planted_districts": report.districts,
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     return report

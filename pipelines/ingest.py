@@ -50,6 +50,8 @@ SOURCE_PREFIX = "_src:"
 
 class WarehouseLayoutError(RuntimeError):
     """The warehouse file was built by a version with other table layouts."""
+
+
 BATCH_ROWS = 250_000
 
 
@@ -86,7 +88,7 @@ class LoadReport:
 
 
 def reason_kind(reason: str) -> str:
-    """"area_code '1001' does not match ..." -> "area_code does not match ..." (for summaries)."""
+    """ "area_code '1001' does not match ..." -> "area_code does not match ..." (for summaries)."""
     head, _, rest = reason.partition(" '")
     if rest and "' " in rest:
         return f"{head} {rest.split(chr(39) + ' ', 1)[1]}"
@@ -230,9 +232,11 @@ def split_rows(
 
 def _original_rows(frame: pl.DataFrame) -> pl.Expr:
     source_cols = [c for c in frame.columns if c.startswith(SOURCE_PREFIX)]
-    return pl.struct(
-        [pl.col(c).alias(c[len(SOURCE_PREFIX):]) for c in source_cols]
-    ).struct.json_encode().alias("original_row")
+    return (
+        pl.struct([pl.col(c).alias(c[len(SOURCE_PREFIX) :]) for c in source_cols])
+        .struct.json_encode()
+        .alias("original_row")
+    )
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -275,9 +279,9 @@ def _write_batch(
     con.execute(f"INSERT INTO {contract.table} BY NAME SELECT * FROM _batch_landed")
     con.unregister("_batch_landed")
     if rejected.height:
-        quarantined = rejected.select(
-            "source_line", "reason", _original_rows(rejected)
-        ).with_columns(**{k: pl.lit(v) for k, v in quarantine_lineage.items()})
+        quarantined = rejected.select("source_line", "reason", _original_rows(rejected)).with_columns(
+            **{k: pl.lit(v) for k, v in quarantine_lineage.items()}
+        )
         con.register("_batch_quarantined", quarantined.to_arrow())
         con.execute(f"INSERT INTO quarantine.{contract.name} BY NAME SELECT * FROM _batch_quarantined")
         con.unregister("_batch_quarantined")
@@ -293,8 +297,13 @@ def _scope(entry: CatalogueEntry, alias: str = "") -> str:
 
 
 def _merge_and_flag_duplicates(
-    con: duckdb.DuckDBPyConnection, entry: CatalogueEntry, scope: str, params: list,
-    country: str | None, ref_year: int | None, now: datetime,
+    con: duckdb.DuckDBPyConnection,
+    entry: CatalogueEntry,
+    scope: str,
+    params: list,
+    country: str | None,
+    ref_year: int | None,
+    now: datetime,
 ) -> int:
     """Merge identical rows (``deduplicate`` entries); quarantine every copy of a repeated key."""
     contract = entry.contract
@@ -412,12 +421,10 @@ def run_entry(
                     ) from None
                 con.execute("UPDATE landing.source_files SET rows_read = ? WHERE source_file_id = ?", [rows, file_id])
                 report.files.append({"path": display(source.path), "sha256": sha, "rows": rows})
-            report.duplicates_merged = _merge_and_flag_duplicates(
-                con, entry, scope, params, country, ref_year, now
-            )
-            report.rows_landed = con.execute(
-                f"SELECT count(*) FROM {contract.table} WHERE {scope}", params
-            ).fetchone()[0]
+            report.duplicates_merged = _merge_and_flag_duplicates(con, entry, scope, params, country, ref_year, now)
+            report.rows_landed = con.execute(f"SELECT count(*) FROM {contract.table} WHERE {scope}", params).fetchone()[
+                0
+            ]
             counts: Counter[str] = Counter()
             quarantined = 0
             for reason, n in con.execute(

@@ -47,9 +47,7 @@ class Release:
 
 def git_commit() -> str | None:
     try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10
-        )
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None if out.returncode == 0 else None
@@ -76,8 +74,15 @@ def _input_files(con: duckdb.DuckDBPyConnection) -> list[dict]:
         "from landing.source_files order by target_table, catalogue_entry, source_file"
     ).fetchall()
     return [
-        {"table": r[0], "catalogue_entry": r[1], "country": r[2], "ref_year": r[3], "file": r[4],
-         "sha256": r[5], "rows": r[6]}
+        {
+            "table": r[0],
+            "catalogue_entry": r[1],
+            "country": r[2],
+            "ref_year": r[3],
+            "file": r[4],
+            "sha256": r[5],
+            "rows": r[6],
+        }
         for r in rows
     ]
 
@@ -188,9 +193,7 @@ def _build_serving_file(paths: ProjectPaths, release_dir: Path, manifest: dict, 
     source = duckdb.connect(str(paths.warehouse_db), read_only=True)
     con = duckdb.connect()
     try:
-        con.execute(
-            f"attach '{tmp_db}' as pub (storage_version '{STORAGE_COMPATIBILITY_VERSION}')"
-        )
+        con.execute(f"attach '{tmp_db}' as pub (storage_version '{STORAGE_COMPATIBILITY_VERSION}')")
         for table in manifest["tables"]:
             con.execute(
                 f"create table pub.main.{table} as select * from read_parquet('{release_dir / (table + '.parquet')}')"

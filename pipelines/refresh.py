@@ -114,9 +114,14 @@ def _error_of(result) -> tuple[str, str]:
         return "the run failed", "Failure"
     error = failures[0].step_failure_data.error
     # User code errors are wrapped; the cause carries the original exception.
-    while error is not None and error.cause is not None and error.cls_name in (
-        "DagsterExecutionStepExecutionError",
-        "DagsterUserCodeExecutionError",
+    while (
+        error is not None
+        and error.cause is not None
+        and error.cls_name
+        in (
+            "DagsterExecutionStepExecutionError",
+            "DagsterUserCodeExecutionError",
+        )
     ):
         error = error.cause
     message = (error.message if error else "the run failed").strip()
@@ -155,10 +160,10 @@ def run_refresh(
     import dagster as dg
 
     from pipelines.definitions import defs, ingest_assets
-    from pipelines.defs.quality.checks import gx_suites
     from pipelines.defs.ingest.assets import CONTRACT_CHECK
-    from pipelines.defs.publish.assets import RELEASE_KEY, release
     from pipelines.defs.partitions import partition_key
+    from pipelines.defs.publish.assets import RELEASE_KEY, release
+    from pipelines.defs.quality.checks import gx_suites
     from pipelines.defs.transform.assets import warehouse_models
 
     instance = dg.DagsterInstance.get()

@@ -27,7 +27,11 @@ def test_definitions_load_with_checks_pools_and_partitions():
     assert {"marts/districts", "marts/area_industry", "landing/us_cbp_county"} <= checks
 
     # Every asset that writes the warehouse is in the single-writer pool.
-    for assets_def in [*ingest_assets, defs.resolve_assets_def(dg.AssetKey(["marts", "districts"])), defs.resolve_assets_def(dg.AssetKey(["published", "release"]))]:
+    for assets_def in [
+        *ingest_assets,
+        defs.resolve_assets_def(dg.AssetKey(["marts", "districts"])),
+        defs.resolve_assets_def(dg.AssetKey(["published", "release"])),
+    ]:
         assert assets_def.op.pool == WAREHOUSE_POOL
 
     # Statistics are partitioned country x year; the staging model reads every ingest asset of its table.
@@ -35,5 +39,7 @@ def test_definitions_load_with_checks_pools_and_partitions():
     assert isinstance(cbp.partitions_def, dg.MultiPartitionsDefinition)
     assert partition_key("US", 2021) in cbp.partitions_def.get_partition_keys()
     assert str(partition_key("US", 2021)) == "US|2021"
-    parents = {k.to_user_string() for k in graph.get(dg.AssetKey(["staging", "stg_landing__area_industry"])).parent_keys}
+    parents = {
+        k.to_user_string() for k in graph.get(dg.AssetKey(["staging", "stg_landing__area_industry"])).parent_keys
+    }
     assert "landing/us_cbp_county" in parents

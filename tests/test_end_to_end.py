@@ -24,7 +24,9 @@ def raw_cells():
         with open(path, newline="") as handle:
             for row in csv.DictReader(handle):
                 cells[(row["Fips"], row["Naics"])] = (
-                    int(row["Establishments"]), int(row["Employees"]), int(row["Payroll"])
+                    int(row["Establishments"]),
+                    int(row["Employees"]),
+                    int(row["Payroll"]),
                 )
     return cells
 
@@ -71,9 +73,7 @@ def test_area_industry_cells_match_the_raw_files(published, raw_cells, county, n
 
 
 def test_every_raw_cell_is_published_once(published, raw_cells):
-    n, emp = published.execute(
-        "select count(*), sum(employees) from area_industry where country = 'US'"
-    ).fetchone()
+    n, emp = published.execute("select count(*), sum(employees) from area_industry where country = 'US'").fetchone()
     assert n == len(raw_cells) == 48552
     assert emp == sum(v[1] for v in raw_cells.values())
 
@@ -134,8 +134,12 @@ def test_district_rules_hold_for_every_district(published, refreshed):
           and a.lq >= ? and a.establishments >= ? and a.employees >= ? and a.national_share >= ?
           and a.prevalence_index > d.prevalence_index
         """,
-        [params["district_min_lq"], params["district_min_establishments"],
-         params["district_min_employees"], params["district_min_national_share"]],
+        [
+            params["district_min_lq"],
+            params["district_min_establishments"],
+            params["district_min_employees"],
+            params["district_min_national_share"],
+        ],
     ).fetchone()[0]
     assert beaten == 0
 
@@ -154,8 +158,13 @@ def test_size_facts_are_the_shares_of_district_flags(published):
     got = dict(published.execute("select fact, share from size_facts where country = 'US'").fetchall())
     assert got == pytest.approx(expected)
     reference = dict(published.execute("select fact, reference_share from size_facts").fetchall())
-    assert reference == {"over_200_firms": 0.5, "over_600_firms": 0.3, "under_5000_employees": 0.5,
-                         "over_20000_employees": 0.3, "has_critical_mass": None}
+    assert reference == {
+        "over_200_firms": 0.5,
+        "over_600_firms": 0.3,
+        "under_5000_employees": 0.5,
+        "over_20000_employees": 0.3,
+        "has_critical_mass": None,
+    }
 
 
 def test_strong_cluster_rule_recomputed_independently(published):
@@ -193,13 +202,19 @@ def test_traded_lq_uses_traded_employment(published):
             "where region_type = 'county' and region_code = '26163'"
         ).fetchall()
     )
-    traded = dict(published.execute(
-        "select cluster_code, bool_and(is_traded) from cluster_strength group by 1").fetchall())
-    nation = dict(published.execute(
-        "select cluster_code, sum(employees) from cluster_strength where region_type = 'county' group by 1"
-    ).fetchall())
-    auto = next(c for c, n in published.execute(
-        "select distinct cluster_code, cluster_name from cluster_strength").fetchall() if n == "Automotive")
+    traded = dict(
+        published.execute("select cluster_code, bool_and(is_traded) from cluster_strength group by 1").fetchall()
+    )
+    nation = dict(
+        published.execute(
+            "select cluster_code, sum(employees) from cluster_strength where region_type = 'county' group by 1"
+        ).fetchall()
+    )
+    auto = next(
+        c
+        for c, n in published.execute("select distinct cluster_code, cluster_name from cluster_strength").fetchall()
+        if n == "Automotive"
+    )
     county_traded = sum(v for c, v in county.items() if traded[c])
     nation_traded = sum(v for c, v in nation.items() if traded[c])
     expected = (county[auto] / county_traded) / (nation[auto] / nation_traded)
@@ -219,7 +234,7 @@ def test_release_manifest_matches_the_published_files(refreshed):
     cbp_inputs = [i for i in manifest["inputs"] if i["catalogue_entry"] == "us_cbp_county"]
     assert len(cbp_inputs) == 4 and all(len(i["sha256"]) == 64 for i in cbp_inputs)
     con = duckdb.connect()
-    for table, meta in manifest["tables"].items():
+    for _table, meta in manifest["tables"].items():
         relation = f"read_parquet('{release_dir / meta['file']}')"
         assert con.execute(f"select count(*) from {relation}").fetchone()[0] == meta["rows"]
         assert table_fingerprint(con, relation) == meta["fingerprint"]
@@ -262,7 +277,8 @@ def test_cluster_mapping_gaps_recomputed_from_the_reference_files(published, raw
     for (_, naics), (_, emp, _) in raw_cells.items():
         employees[naics] += emp
     expected = {
-        naics: emp for naics, emp in employees.items()
+        naics: emp
+        for naics, emp in employees.items()
         if not any(n07 in clustered for n12 in to_2012[naics] for n07 in to_2007[n12])
     }
     got = dict(published.execute("select industry_code, employees from cluster_mapping_gaps").fetchall())

@@ -16,7 +16,8 @@ from pipelines.paths import REFERENCE_DIR
 def _digests(folder):
     return {
         p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*")) if p.is_file()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -34,8 +35,10 @@ def test_same_seed_same_bytes(tmp_path, country):
 def test_italian_register_is_calibrated_to_the_2011_structure(tmp_path):
     report = generate("IT", 600_000, [2021], 5, tmp_path)
     units = pl.read_csv(
-        tmp_path / "it" / "asia_ul" / "2021" / "unita_locali_2021.csv", separator=";",
-        encoding="utf8", schema_overrides={"codice_comune": pl.String, "addetti": pl.Int64},
+        tmp_path / "it" / "asia_ul" / "2021" / "unita_locali_2021.csv",
+        separator=";",
+        encoding="utf8",
+        schema_overrides={"codice_comune": pl.String, "addetti": pl.Int64},
     )
     size = units.get_column("addetti").to_numpy()
     assert units.height == 600_000
@@ -70,8 +73,14 @@ def test_mexican_register_uses_real_municipalities_and_bands(tmp_path):
     real = {m["cve_completa"] for m in municipios}
     assert set(denue.get_column("clee").str.slice(0, 5).unique().to_list()) <= real
     assert set(denue.get_column("per_ocu").unique().to_list()) <= {
-        "0 a 5 personas", "6 a 10 personas", "11 a 30 personas", "31 a 50 personas",
-        "51 a 100 personas", "101 a 250 personas", "251 y más personas"}
+        "0 a 5 personas",
+        "6 a 10 personas",
+        "11 a 30 personas",
+        "31 a 50 personas",
+        "51 a 100 personas",
+        "101 a 250 personas",
+        "251 y más personas",
+    }
     manifest = json.loads((tmp_path / "mx" / "GENERATED.json").read_text())
     assert manifest["synthetic"] is True and manifest["units"]["2021"] == denue.height
 

@@ -17,6 +17,7 @@ from tests.conftest import FIXTURES
 def _reasons(con, contract):
     return con.execute(f"select source_line, reason from quarantine.{contract} order by source_line").fetchall()
 
+
 HEADER = "Fips,Naics,Establishments,Employees,Payroll"
 GOOD = [  # real rows from the CBP 2021 Georgia file
     "13001,113310,10,57,2097",
@@ -38,15 +39,15 @@ def _load(con, catalogue, source):
 def test_each_kind_of_bad_row_is_quarantined_with_its_reason(tmp_path, warehouse_con, catalogue):
     lines = [
         HEADER,
-        *GOOD,                            # lines 2-4: good
-        "13001,236220,6,-3,2229",         # line 5: negative employees
-        "13001,237310,4,n/a,1500",        # line 6: non-numeric employees
-        "13998,238210,3,12,400",          # line 7: no such county
-        "13001,999999,3,12,400",          # line 8: no such NAICS 2017 code
-        "13003,238220,7,40,1700",         # line 9: duplicated key ...
-        "13003,238220,7,41,1701",         # line 10: ... with line 9
-        "1001,238910,3,9,300",            # line 11: Autauga 01001 lost its leading zero
-        "13003,23822,3,9,300",            # line 12: NAICS code lost a digit
+        *GOOD,  # lines 2-4: good
+        "13001,236220,6,-3,2229",  # line 5: negative employees
+        "13001,237310,4,n/a,1500",  # line 6: non-numeric employees
+        "13998,238210,3,12,400",  # line 7: no such county
+        "13001,999999,3,12,400",  # line 8: no such NAICS 2017 code
+        "13003,238220,7,40,1700",  # line 9: duplicated key ...
+        "13003,238220,7,41,1701",  # line 10: ... with line 9
+        "1001,238910,3,9,300",  # line 11: Autauga 01001 lost its leading zero
+        "13003,23822,3,9,300",  # line 12: NAICS code lost a digit
     ]
     load = _load(warehouse_con, catalogue, _cbp(tmp_path, lines))
 
@@ -136,7 +137,9 @@ def test_unreadable_file_fails_and_leaves_the_warehouse_as_it_was(
 def test_row_of_another_year_is_quarantined(tmp_path, warehouse_con, catalogue):
     entry = replace(catalogue["us_cbp_county"], columns={**catalogue["us_cbp_county"].columns, "ref_year": "Year"})
     path = tmp_path / "cbp.csv"
-    path.write_text("Fips,Naics,Establishments,Employees,Payroll,Year\n13001,113310,10,57,2097,2021\n13001,115310,3,10,319,2020\n")
+    path.write_text(
+        "Fips,Naics,Establishments,Employees,Payroll,Year\n13001,113310,10,57,2097,2021\n13001,115310,3,10,319,2020\n"
+    )
     load = run_entry(warehouse_con, entry, [SourceFile(path, 2021)], country="US", ref_year=2021)
     assert load.rows_landed == 1
     assert _reasons(warehouse_con, "area_industry") == [(3, "ref_year '2020' is not in the partition year 2021")]

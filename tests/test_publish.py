@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.paths import SAMPLE_RAW_DIR, ProjectPaths
+from pipelines.paths import SAMPLE_RAW_DIR
 from pipelines.publish import publish
 
 
@@ -55,7 +55,11 @@ def test_failed_refresh_leaves_release_and_published_file_untouched(refreshed, t
 
     result = subprocess.run(
         [sys.executable, "-m", "pipelines.cli", "refresh", "--raw", str(raw), "--warehouse", str(warehouse)],
-        capture_output=True, text=True, cwd=Path(__file__).parents[1], env={**os.environ}, timeout=600,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[1],
+        env={**os.environ},
+        timeout=600,
     )
     assert result.returncode == 2, result.stdout + result.stderr
     assert "US-GA-census-naics6-counties-2021.csv line 1" in result.stderr
@@ -72,9 +76,20 @@ def test_failed_refresh_leaves_release_and_published_file_untouched(refreshed, t
 def test_query_command_reads_the_published_file(refreshed):
     paths, _ = refreshed
     result = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "query", "--warehouse", str(paths.warehouse_dir),
-         "--format", "csv", "select area_code, main_industry_code from districts where area_code = '13313'"],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "query",
+            "--warehouse",
+            str(paths.warehouse_dir),
+            "--format",
+            "csv",
+            "select area_code, main_industry_code from districts where area_code = '13313'",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["area_code,main_industry_code", "13313,314110"]
@@ -83,9 +98,18 @@ def test_query_command_reads_the_published_file(refreshed):
 def test_query_command_refuses_writes(refreshed):
     paths, _ = refreshed
     result = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "query", "--warehouse", str(paths.warehouse_dir),
-         "delete from districts"],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "query",
+            "--warehouse",
+            str(paths.warehouse_dir),
+            "delete from districts",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 2
     assert "read-only" in result.stderr.lower()
@@ -93,8 +117,18 @@ def test_query_command_refuses_writes(refreshed):
 
 def test_refresh_with_missing_input_folder_is_bad_usage(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "refresh", "--raw", str(tmp_path / "nope"),
-         "--warehouse", str(tmp_path / "wh")],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "refresh",
+            "--raw",
+            str(tmp_path / "nope"),
+            "--warehouse",
+            str(tmp_path / "wh"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 2

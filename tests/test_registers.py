@@ -4,7 +4,6 @@ full indicator set of one district worked out by hand."""
 from __future__ import annotations
 
 import csv
-import shutil
 from dataclasses import replace
 
 import duckdb
@@ -21,6 +20,7 @@ from tests.conftest import FIXTURES
 def _reasons(con, contract):
     return con.execute(f"select source_line, reason from quarantine.{contract} order by source_line").fetchall()
 
+
 DENUE = FIXTURES / "denue_afore_cdmx.csv"
 
 
@@ -35,7 +35,11 @@ def test_denue_codes_come_from_clee_when_columns_are_absent():
     first = frame.row(0, named=True)
     # clee 09012524220000054000000000U4: state 09, municipality 012, SCIAN 524220
     assert (first["cve_ent"], first["cve_mun"], first["area_code"], first["codigo_act"]) == (
-        "09", "012", "09012", "524220")
+        "09",
+        "012",
+        "09012",
+        "524220",
+    )
     assert first["per_ocu"] == "251 y más personas"
 
 
@@ -56,15 +60,23 @@ def test_denue_fixture_lands_whole_with_bands(warehouse_con, catalogue):
     landed = warehouse_con.execute(
         "select employees_band, count(*) from landing.establishments where employees is null group by 1"
     ).fetchall()
-    assert dict(landed) == {"11 a 30 personas": 12, "251 y más personas": 8, "101 a 250 personas": 7,
-                            "6 a 10 personas": 4, "0 a 5 personas": 2, "31 a 50 personas": 1}
+    assert dict(landed) == {
+        "11 a 30 personas": 12,
+        "251 y más personas": 8,
+        "101 a 250 personas": 7,
+        "6 a 10 personas": 4,
+        "0 a 5 personas": 2,
+        "31 a 50 personas": 1,
+    }
 
 
 def test_bad_register_rows_are_quarantined_with_reasons(tmp_path, warehouse_con, catalogue):
     lines = DENUE.read_text(encoding="utf-8").splitlines()
     header, good = lines[0], lines[1:4]
     bad = [
-        good[0].replace("09012524220", "09999524220", 1).replace(",6430761,", ",9000001,", 1),  # line 5: municipality 09999
+        good[0]
+        .replace("09012524220", "09999524220", 1)
+        .replace(",6430761,", ",9000001,", 1),  # line 5: municipality 09999
         good[0].replace("09012524220", "09012999999", 1).replace(",6430761,", ",9000002,", 1),  # line 6: SCIAN 999999
         good[0].replace("251 y más personas", "muchas personas").replace(",6430761,", ",9000003,", 1),  # line 7
         good[1],  # line 8: duplicates the unit id of line 3
@@ -99,19 +111,28 @@ def test_register_row_without_any_employment_is_quarantined(tmp_path, warehouse_
 def test_parquet_register_through_a_generic_entry(tmp_path, warehouse_con, catalogue):
     """A generic register in Parquet, its columns mapped by a catalogue entry."""
     entry = replace(
-        catalogue["it_asia_ul"], name="it_register_parquet", adapter="parquet",
+        catalogue["it_asia_ul"],
+        name="it_register_parquet",
+        adapter="parquet",
         columns={"unit_id": "unit", "area_code": "municipality", "industry_code": "nace", "employees": "persons"},
     )
     path = tmp_path / "register_2021.parquet"
     pl.DataFrame(
-        {"unit": ["A", "B", "C"], "municipality": ["001001", "001002", "1003"], "nace": ["13.20", "14.13", "13.20"],
-         "persons": [12, 3, 1]}
+        {
+            "unit": ["A", "B", "C"],
+            "municipality": ["001001", "001002", "1003"],
+            "nace": ["13.20", "14.13", "13.20"],
+            "persons": [12, 3, 1],
+        }
     ).write_parquet(path)
     load = run_entry(warehouse_con, entry, [SourceFile(path, 2021)], country="IT", ref_year=2021)
     assert load.rows_landed == 2
     assert _reasons(warehouse_con, "establishments") == [
-        (3, "area_code '1003' does not match ^\\d{6}$ (a lost leading zero or a wrong code level?); "
-            "area_code '1003' is not in reference.areas for IT")
+        (
+            3,
+            "area_code '1003' does not match ^\\d{6}$ (a lost leading zero or a wrong code level?); "
+            "area_code '1003' is not in reference.areas for IT",
+        )
     ]
 
 
@@ -139,18 +160,28 @@ def _write_register_folder(raw):
         "001002;SLLA;Val di Tessitura\n001003;SLLB;Pianura\n".encode("cp1252")
     )
     (it / "asia_ul" / "2021").mkdir(parents=True)
-    lines = ["codice_ul;codice_impresa;codice_comune;ateco_2007;addetti;fatturato;fatturato_export;"
-             "anno_inizio;denominazione"]
+    lines = [
+        "codice_ul;codice_impresa;codice_comune;ateco_2007;addetti;fatturato;fatturato_export;anno_inizio;denominazione"
+    ]
     for i, (area, code, size) in enumerate(UNITS):
         # An unmapped name column with cp1252 accents, as in real exports.
-        lines.append(f"UL{i:05d};IM{i:05d};{area};{code};{size};{size * 100000};{size * 40000};1990;"
-                     f"Tessitura Città di Agliè n. {i}")
+        lines.append(
+            f"UL{i:05d};IM{i:05d};{area};{code};{size};{size * 100000};{size * 40000};1990;"
+            f"Tessitura Città di Agliè n. {i}"
+        )
     (it / "asia_ul" / "2021" / "unita_locali_2021.csv").write_bytes(("\n".join(lines) + "\n").encode("cp1252"))
     for folder, name, text in [
         ("population", "popolazione_2021.csv", "codice_comune;popolazione\n001001;30000\n001002;10000\n001003;50000\n"),
-        ("banks", "sportelli_2021.csv", "codice_comune;sportelli;sportelli_bcc\n001001;20;5\n001002;4;1\n001003;30;3\n"),
-        ("exports", "esportazioni_2021.csv",
-         "codice_comune;ateco_2007;valore_euro\n001001;13.20;150000000\n001002;13.20;90000000\n001003;13.20;10000000\n"),
+        (
+            "banks",
+            "sportelli_2021.csv",
+            "codice_comune;sportelli;sportelli_bcc\n001001;20;5\n001002;4;1\n001003;30;3\n",
+        ),
+        (
+            "exports",
+            "esportazioni_2021.csv",
+            "codice_comune;ateco_2007;valore_euro\n001001;13.20;150000000\n001002;13.20;90000000\n001003;13.20;10000000\n",
+        ),
     ]:
         (it / folder / "2021").mkdir(parents=True)
         (it / folder / "2021" / name).write_bytes(text.encode("cp1252"))
@@ -194,18 +225,24 @@ def test_every_indicator_of_the_hand_built_district(hand_district):
         "employees_all_industries": 630,
         "average_unit_size": 50,
         "lq": round((600 / 630) / (610 / 1540), 6),
-        "sme_employment_share": 0.5,        # 300 of 600 in units under 250
-        "small_employment_share": 0.2,      # 120 of 600 in units under 50
+        "sme_employment_share": 0.5,  # 300 of 600 in units under 250
+        "small_employment_share": 0.2,  # 120 of 600 in units under 50
         "micro_employment_share": round(20 / 600, 6),
-        "units_0_9": 5, "units_10_49": 4, "units_50_249": 2, "units_250_plus": 1,
-        "employees_0_9": 20, "employees_10_49": 100, "employees_50_249": 180, "employees_250_plus": 300,
+        "units_0_9": 5,
+        "units_10_49": 4,
+        "units_50_249": 2,
+        "units_250_plus": 1,
+        "employees_0_9": 20,
+        "employees_10_49": 100,
+        "employees_50_249": 180,
+        "employees_250_plus": 300,
         "export_share": 0.4,
         "exports_main_industry": 240_000_000,
-        "export_intensity_index": 0.976,    # (240e6 / 600) / (250e6 / 610)
+        "export_intensity_index": 0.976,  # (240e6 / 600) / (250e6 / 610)
         "population": 40_000,
-        "bank_branches_per_10k_inhabitants": 6.0,   # 24 branches, 40,000 inhabitants
+        "bank_branches_per_10k_inhabitants": 6.0,  # 24 branches, 40,000 inhabitants
         "bank_branches_per_1000_firms": round(24 / 22 * 1000, 6),
-        "local_bank_share": 0.25,           # 6 of 24
+        "local_bank_share": 0.25,  # 6 of 24
     }
     assert {k: v[0] for k, v in got.items()} == pytest.approx(expected, abs=1e-6)
     assert all(status == "A" for _, _, status in got.values())

@@ -9,10 +9,10 @@ import polars as pl
 import pytest
 
 from pipelines.errors import InputFileError
+from pipelines.paths import REFERENCE_DIR
 from pipelines.sources.delimited import read_delimited
 from pipelines.sources.json_records import read_json_records
 from pipelines.sources.us_counties import economic_area_code, read_us_counties
-from pipelines.paths import REFERENCE_DIR
 from tests.conftest import FIXTURES
 
 
@@ -31,7 +31,9 @@ def test_cbp_rows_keep_text_codes_and_line_numbers():
 
 def test_istat_cp1252_accents_multiline_header_and_leading_zeros():
     frame = read_delimited(
-        FIXTURES / "istat_comuni_head.csv", encoding="cp1252", delimiter=";",
+        FIXTURES / "istat_comuni_head.csv",
+        encoding="cp1252",
+        delimiter=";",
         required_columns=["Codice Comune formato alfanumerico", "Denominazione in italiano"],
     ).collect()
     assert frame.height == 5

@@ -33,7 +33,9 @@ def _check_encoding(path: Path, encoding: str, entry_hint: str, workdir: Path | 
     try:
         decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     except LookupError:
-        raise InputFileError(path, f"encoding {encoding!r} is not known", f"Fix `format: encoding` in {entry_hint}.") from None
+        raise InputFileError(
+            path, f"encoding {encoding!r} is not known", f"Fix `format: encoding` in {entry_hint}."
+        ) from None
     utf8 = _is_utf8(encoding)
     target = None if utf8 else Path(workdir or path.parent) / f"{path.name}.utf8"
     lines_before = 0
@@ -80,7 +82,9 @@ def _read_header(path: Path, delimiter: str) -> tuple[list[str], int, bool]:
     except StopIteration:
         return [], 0, False
     except csv.Error as exc:
-        raise InputFileError(path, f"the header cannot be parsed ({exc})", "Check the delimiter and quoting.", 1) from None
+        raise InputFileError(
+            path, f"the header cannot be parsed ({exc})", "Check the delimiter and quoting.", 1
+        ) from None
     header_lines = reader.line_num
     has_data = any(row for row in reader)
     return header, header_lines, has_data
@@ -118,7 +122,7 @@ def read_delimited(
                 path,
                 f"the header has a single column; the file looks {_NAMES[guesses[0]]}-delimited "
                 f"but the catalogue says {_NAMES.get(delimiter, repr(delimiter))}-delimited",
-                f"Set `format: delimiter: \"{guesses[0]}\"` in {entry_hint}, or export the file "
+                f'Set `format: delimiter: "{guesses[0]}"` in {entry_hint}, or export the file '
                 f"with the {_NAMES.get(delimiter, repr(delimiter))} delimiter.",
                 line=1,
             )
@@ -153,8 +157,10 @@ def read_delimited(
         pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c).str.strip_chars()).alias(c)
         for c in names
     ]
-    return lazy.with_columns(cleaned).with_row_index("_line", offset=header_lines + 1).with_columns(
-        pl.col("_line").cast(pl.Int64)
+    return (
+        lazy.with_columns(cleaned)
+        .with_row_index("_line", offset=header_lines + 1)
+        .with_columns(pl.col("_line").cast(pl.Int64))
     )
 
 

@@ -30,7 +30,11 @@ def read_denue(
     derived = {"codigo_act", "cve_ent", "cve_mun", "area_code"}
     needed = [c for c in (required_columns or []) if c not in derived] + ["clee"]
     frame = read_delimited(
-        path, encoding=encoding, delimiter=delimiter, required_columns=needed, entry_hint=entry_hint,
+        path,
+        encoding=encoding,
+        delimiter=delimiter,
+        required_columns=needed,
+        entry_hint=entry_hint,
         workdir=workdir,
     )
     columns = frame.collect_schema().names()
@@ -43,6 +47,4 @@ def read_denue(
     if "cve_mun" not in columns:
         additions.append(clee.str.slice(2, 3).alias("cve_mun"))
     frame = frame.with_columns(additions)
-    return frame.with_columns(
-        (pl.col("cve_ent").str.zfill(2) + pl.col("cve_mun").str.zfill(3)).alias("area_code")
-    )
+    return frame.with_columns((pl.col("cve_ent").str.zfill(2) + pl.col("cve_mun").str.zfill(3)).alias("area_code"))

@@ -23,11 +23,17 @@ def read_json_records(
     try:
         records = json.loads(path.read_text(encoding=encoding))
     except UnicodeDecodeError as exc:
-        raise InputFileError(path, f"not valid {encoding} ({exc.reason})", f"Fix `format: encoding` in {entry_hint}.") from None
+        raise InputFileError(
+            path, f"not valid {encoding} ({exc.reason})", f"Fix `format: encoding` in {entry_hint}."
+        ) from None
     except json.JSONDecodeError as exc:
-        raise InputFileError(path, f"not valid JSON ({exc.msg})", "Repair or re-export the file.", line=exc.lineno) from None
+        raise InputFileError(
+            path, f"not valid JSON ({exc.msg})", "Repair or re-export the file.", line=exc.lineno
+        ) from None
     if not isinstance(records, list) or not records:
-        raise InputFileError(path, "expected a non-empty JSON list of records", "Re-export the file as a list of objects.")
+        raise InputFileError(
+            path, "expected a non-empty JSON list of records", "Re-export the file as a list of objects."
+        )
     keys: list[str] = []
     for rec in records:
         for k in rec:
@@ -40,8 +46,6 @@ def read_json_records(
             f"required key(s) {', '.join(map(repr, missing))} missing; records have {', '.join(keys)}",
             f"Fix the `columns:` mapping in {entry_hint}.",
         )
-    columns = {
-        k: [None if (v := rec.get(k)) is None or v == "" else str(v) for rec in records] for k in keys
-    }
+    columns = {k: [None if (v := rec.get(k)) is None or v == "" else str(v) for rec in records] for k in keys}
     frame = pl.DataFrame(columns, schema={k: pl.String for k in keys})
     return frame.with_row_index("_line", offset=1).with_columns(pl.col("_line").cast(pl.Int64)).lazy()

@@ -41,10 +41,14 @@ def read_us_counties(
     ).collect()
     states_path = Path(path).parent.parent / states_file
     if not states_path.exists():
-        raise InputFileError(states_path, "the state list is missing", f"Restore it or fix `options: states_file` in {entry_hint}.")
-    states = read_delimited(
-        states_path, required_columns=["state_fips", "state_usps", "state_name"], entry_hint=entry_hint
-    ).drop("_line").collect()
+        raise InputFileError(
+            states_path, "the state list is missing", f"Restore it or fix `options: states_file` in {entry_hint}."
+        )
+    states = (
+        read_delimited(states_path, required_columns=["state_fips", "state_usps", "state_name"], entry_hint=entry_hint)
+        .drop("_line")
+        .collect()
+    )
     ea_names = counties.get_column("economic_area_name")
     return (
         counties.with_columns(

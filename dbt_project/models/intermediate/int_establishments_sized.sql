@@ -1,3 +1,6 @@
+{{ config(materialized="view") }}
+
+-- A view: each consumer aggregates it in one pass, instead of copying millions of units.
 -- Register units with an employee count (reported, or the band's conversion: is_estimate), a
 -- size class of the local unit (0-9, 10-49, 50-249, 250+) and the industry class code
 -- (ATECO 13.20.00 -> 13.20; SCIAN and NAICS codes are classes already).

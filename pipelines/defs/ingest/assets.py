@@ -6,7 +6,6 @@ over :func:`pipelines.ingest.run_entry`: it finds the files, loads them and repo
 counts, quarantine reasons and file hashes as metadata, plus a blocking contract check.
 """
 
-
 import dagster as dg
 
 from pipelines.catalogue import CatalogueEntry
@@ -75,8 +74,11 @@ def build_ingest_asset(
             "provenance": entry.provenance,
             "is_synthetic": entry.is_synthetic,
         },
-        check_specs=[dg.AssetCheckSpec(CONTRACT_CHECK, asset=key, blocking=True,
-                                       description="pandera row rules and typed contract")],
+        check_specs=[
+            dg.AssetCheckSpec(
+                CONTRACT_CHECK, asset=key, blocking=True, description="pandera row rules and typed contract"
+            )
+        ],
     )
     def _ingest(context: dg.AssetExecutionContext):
         paths = project_paths()

@@ -1,6 +1,5 @@
 """Publication: a release (Parquet + manifest) and the atomic swap of indicators.duckdb."""
 
-
 import dagster as dg
 
 from pipelines.defs.partitions import WAREHOUSE_POOL

@@ -5,16 +5,14 @@ dbt sources (``landing.area_industry`` ...) are not assets of their own: a model
 reads one depends on every ingest asset that loads that table.
 """
 
-
 import importlib.metadata
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
-from packaging import version
-
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from packaging import version
 
 from pipelines.catalogue import load_catalogue
 from pipelines.defs.ingest.assets import ingest_asset_key

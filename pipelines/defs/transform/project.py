@@ -48,7 +48,15 @@ def ensure_manifest() -> Path:
         set_dbt_environment()
         dbt = Path(sys.executable).with_name("dbt")
         result = subprocess.run(
-            [str(dbt), "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"],
+            [
+                str(dbt),
+                "parse",
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--quiet",
+            ],
             cwd=DBT_PROJECT_DIR,
             capture_output=True,
             text=True,

@@ -314,6 +314,38 @@ def bench(
     console.print(f"results: {path}", highlight=False)
 
 
+rules_app = typer.Typer(help="The versioned rule sets (dbt_project/seeds/rule_parameters.csv).", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("show")
+def rules_show(
+    rule_set: Annotated[str, typer.Option("--rule-set", help="Rule set name.")] = "district_v1",
+) -> None:
+    """Print the active rule set: every threshold with its unit, status and source, and the file's hash."""
+    import csv
+    import hashlib
+
+    from pipelines.publish import RULE_PARAMETERS_SEED
+
+    with open(RULE_PARAMETERS_SEED, newline="", encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["rule_set"] == rule_set]
+    if not rows:
+        err.print(f"no rule set {rule_set!r} in {display(RULE_PARAMETERS_SEED)}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    digest = hashlib.sha256(RULE_PARAMETERS_SEED.read_bytes()).hexdigest()
+    table = Table(
+        "parameter", "value", "unit", "status", "source",
+        title=f"rule set {rule_set} version {rows[0]['rule_set_version']} ({display(RULE_PARAMETERS_SEED)}, "
+        f"sha256 {digest[:12]})",
+        title_justify="left",
+    )
+    for r in rows:
+        table.add_row(r["parameter"], r["value"], r["unit"], r["status"], r["source"])
+    console.print(table)
+    console.print("Status: V checked against a public source, M from the literature, O our own choice, D the deck.")
+
+
 @app.command()
 def releases(warehouse: WarehouseOption = None) -> None:
     """List the releases in warehouse/releases."""

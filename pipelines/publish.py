@@ -30,6 +30,7 @@ PUBLISHED_TABLES: dict[str, tuple[str, ...]] = {
     "cluster_mapping_gaps": ("country", "ref_year", "industry_code"),
     "districts": ("country", "ref_year", "district_id"),
     "district_indicators": ("country", "ref_year", "district_id", "indicator"),
+    "sforzi_istat": ("country", "ref_year", "area_code"),
     "size_facts": ("country", "ref_year", "fact"),
 }
 # Older DuckDB readers (BI drivers embed them) open files written with this storage version.

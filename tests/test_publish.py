@@ -132,3 +132,19 @@ def test_refresh_with_missing_input_folder_is_bad_usage(tmp_path):
         timeout=120,
     )
     assert result.returncode == 2
+
+
+def test_rules_show_prints_every_parameter_of_the_rule_set():
+    import csv
+
+    from pipelines.publish import RULE_PARAMETERS_SEED
+
+    with open(RULE_PARAMETERS_SEED, newline="", encoding="utf-8") as handle:
+        params = [r["parameter"] for r in csv.DictReader(handle) if r["rule_set"] == "district_v1"]
+    result = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "rules", "show"], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(params) >= 20
+    for name in params:
+        assert name in result.stdout

@@ -15,7 +15,8 @@ pivoted as (
             'cluster_strong_lq_percentile', 'cluster_strong10_lq_percentile',
             'cluster_significant_lq_percentile', 'cluster_qualifying_lq_percentile',
             'cluster_strong_min_lq', 'cluster_min_employees_percentile',
-            'cluster_min_establishments_percentile'
+            'cluster_min_establishments_percentile', 'sforzi_min_lq', 'sforzi_min_sme_share',
+            'sforzi_small_unit_max_employees', 'sforzi_medium_unit_max_employees'
         ] %}
         max(case when parameter = '{{ p }}' then value end) as {{ p }}{{ "," if not loop.last }}
         {%- endfor %}

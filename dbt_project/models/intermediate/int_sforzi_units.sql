@@ -1,0 +1,44 @@
+-- Register units of manufacturing, by region, ISTAT group and size class, for the size-class
+-- location quotients (Sforzi-ISTAT step 3) and the SME test of the main industry (step 5).
+-- Statistics without size classes (CBP) have no rows here.
+with units as (
+    select u.*, r.region_code, g.group_code
+    from {{ ref('int_establishments_sized') }} as u
+    inner join {{ ref('int_area_regions') }} as r on u.country = r.country and u.area_code = r.area_code
+    inner join {{ ref('int_industry_code_groups') }} as g
+        on u.industry_system = g.industry_system and u.class_code = g.industry_code
+    where g.macro_sector = 'manufacturing'
+),
+
+rules as (
+    select * from {{ ref('int_rules') }}
+),
+
+banded as (
+    select
+        u.country,
+        u.ref_year,
+        u.region_code,
+        u.group_code,
+        case
+            when u.employees <= r.sforzi_small_unit_max_employees then 'small'
+            when u.employees <= r.sforzi_medium_unit_max_employees then 'medium'
+            else 'large'
+        end as size_band,
+        u.employees,
+        u.is_estimate
+    from units as u
+    cross join rules as r
+)
+
+select
+    country,
+    ref_year,
+    region_code,
+    group_code,
+    size_band,
+    count(*) as units,
+    sum(employees) as employees,
+    bool_or(is_estimate) as is_estimate
+from banded
+group by country, ref_year, region_code, group_code, size_band

@@ -16,6 +16,10 @@ systems as (
     select * from {{ ref('industry_systems') }}
 ),
 
+rules as (
+    select * from {{ ref('int_rules') }}
+),
+
 sized as (
     select
         u.country,
@@ -36,12 +40,14 @@ sized as (
     left join systems as s on u.industry_system = s.industry_system
 )
 
+-- Size classes of the local unit, bounds from the rule set (METHOD.md 0).
 select
-    *,
+    s.*,
     case
-        when employees < 10 then '0-9'
-        when employees < 50 then '10-49'
-        when employees < 250 then '50-249'
+        when s.employees <= r.unit_micro_max_employees then '0-9'
+        when s.employees <= r.unit_small_max_employees then '10-49'
+        when s.employees <= r.unit_medium_max_employees then '50-249'
         else '250+'
     end as size_class
-from sized
+from sized as s
+cross join rules as r

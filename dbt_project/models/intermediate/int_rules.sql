@@ -16,7 +16,7 @@ pivoted as (
             'cluster_significant_lq_percentile', 'cluster_qualifying_lq_percentile',
             'cluster_strong_min_lq', 'cluster_min_employees_percentile',
             'cluster_min_establishments_percentile', 'sforzi_min_lq', 'sforzi_min_sme_share',
-            'sforzi_small_unit_max_employees', 'sforzi_medium_unit_max_employees'
+            'unit_micro_max_employees', 'unit_small_max_employees', 'unit_medium_max_employees'
         ] %}
         max(case when parameter = '{{ p }}' then value end) as {{ p }}{{ "," if not loop.last }}
         {%- endfor %}

@@ -10,25 +10,21 @@ with units as (
     where g.macro_sector = 'manufacturing'
 ),
 
-rules as (
-    select * from {{ ref('int_rules') }}
-),
-
 banded as (
+    -- Step 3 bands: small = micro and small units (under 50), medium 50-249, large 250+.
     select
         u.country,
         u.ref_year,
         u.region_code,
         u.group_code,
         case
-            when u.employees <= r.sforzi_small_unit_max_employees then 'small'
-            when u.employees <= r.sforzi_medium_unit_max_employees then 'medium'
+            when u.size_class in ('0-9', '10-49') then 'small'
+            when u.size_class = '50-249' then 'medium'
             else 'large'
         end as size_band,
         u.employees,
         u.is_estimate
     from units as u
-    cross join rules as r
 )
 
 select

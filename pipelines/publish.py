@@ -31,6 +31,7 @@ PUBLISHED_TABLES: dict[str, tuple[str, ...]] = {
     "districts": ("country", "ref_year", "district_id"),
     "district_indicators": ("country", "ref_year", "district_id", "indicator"),
     "sforzi_istat": ("country", "ref_year", "area_code"),
+    "district_typology": ("country", "ref_year", "district_id"),
     "size_facts": ("country", "ref_year", "fact"),
 }
 # Older DuckDB readers (BI drivers embed them) open files written with this storage version.

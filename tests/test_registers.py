@@ -288,3 +288,26 @@ def test_planted_districts_come_out_of_the_identification(refreshed):
         assert big, country
         for d in big:
             assert (country.upper(), d["lma_code"], d["industry_code"]) in found, d
+
+
+def test_typology_of_the_hand_built_district(hand_district):
+    row = hand_district.execute(
+        "select typology_class, level_d1, level_d2, level_d3, level_d4, level_d5, level_d6, level_d7, "
+        "agreement, missing_dims, score, low_confidence, explanation_es, explanation_it, explanation_en "
+        "from marts.district_typology where district_id = 'IT-SLLA-13.20'"
+    ).fetchone()
+    (cls, d1, d2, d3, d4, d5, d6, d7, agreement, missing, score, low, es, it, en) = row
+    # D1: 12 firms, 600 employees -> level 1. D3: exports 40 % of turnover -> level 4.
+    # D5: 24 branches for 40,000 inhabitants = 6.0 per 10,000, the national density (54 for 90,000)
+    # -> ratio 1.0, level 3 (local banks 25 % < 30 %). Four dimensions have no data, so the class
+    # is the rounded median of 1, 3, 4 = 3: CONSOLIDADO, with low confidence.
+    assert (d1, d3, d5) == (1, 4, 3)
+    assert (d2, d4, d6, d7) == (None, None, None, None)
+    assert (cls, low, missing) == ("CONSOLIDADO", True, "D2, D4, D6, D7")
+    assert agreement == pytest.approx(1 / 3, abs=1e-6)
+    assert score == pytest.approx(8 / 3, abs=1e-6)
+    assert en.startswith("CONSOLIDATED (low confidence, no data for D2, D4, D6, D7")
+    assert "12 firms, 600 employees" in en and "40.0 % of turnover" in en and "1.0 times the national" in en
+    assert "To become REPOSITIONED" in en
+    assert es.startswith("CONSOLIDADO (confianza baja") and "12 empresas, 600 empleados" in es
+    assert it.startswith("CONSOLIDATO (affidabilità bassa") and "12 imprese, 600 addetti" in it

@@ -16,7 +16,12 @@ pivoted as (
             'cluster_significant_lq_percentile', 'cluster_qualifying_lq_percentile',
             'cluster_strong_min_lq', 'cluster_min_employees_percentile',
             'cluster_min_establishments_percentile', 'sforzi_min_lq', 'sforzi_min_sme_share',
-            'unit_micro_max_employees', 'unit_small_max_employees', 'unit_medium_max_employees'
+            'unit_micro_max_employees', 'unit_small_max_employees', 'unit_medium_max_employees',
+            'typology_d1_firms_level2', 'typology_d1_firms_level3', 'typology_d1_employees_level2',
+            'typology_d1_employees_level3', 'typology_d1_employees_level4', 'typology_size_star_percentile',
+            'typology_d3_export_level2', 'typology_d3_export_level3', 'typology_d3_export_level4',
+            'typology_d5_density_level2', 'typology_d5_density_level3', 'typology_d5_local_bank_level4',
+            'typology_max_missing_dims'
         ] %}
         max(case when parameter = '{{ p }}' then value end) as {{ p }}{{ "," if not loop.last }}
         {%- endfor %}

@@ -1,0 +1,172 @@
+-- District typology (METHOD.md 2): dimension levels D1-D7 (NULL where the inputs cannot give a
+-- dimension), the ordered class rule, agreement, missing dimensions, a continuous score, a
+-- low-confidence flag and a plain-language explanation in Spanish, Italian and English.
+-- Measurable from the loaded inputs: D1 size (firms, employees, ECO size star), D3 output
+-- markets (exports / turnover, where a register gives turnover), D5 finance (bank density
+-- against the national density, local-bank share). D2 (input-output links), D4 (patents),
+-- D6 (skills) and D7 (institutions) need inputs that are not loaded: they are NULL.
+-- depends_on: {{ ref('rule_parameters') }}
+with districts as (
+    select * from {{ ref('districts') }}
+),
+
+rules as (
+    select * from {{ ref('int_rules') }}
+),
+
+indicators as (
+    select
+        district_id,
+        ref_year,
+        max(case when indicator = 'export_share' then obs_value end) as export_share,
+        max(case when indicator = 'bank_branches_per_10k_inhabitants' then obs_value end) as bank_density,
+        max(case when indicator = 'local_bank_share' then obs_value end) as local_bank_share
+    from {{ ref('district_indicators') }}
+    group by district_id, ref_year
+),
+
+size_star as (
+    -- ECO size star: the region is in the top 10 % by employees of the same industry.
+    select
+        country, ref_year, region_code, industry_system, industry_code,
+        employees >= {{ percentile_linear('employees', rule('typology_size_star_percentile')) }}
+            over (partition by country, ref_year, industry_system, industry_code) as has_size_star
+    from {{ ref('int_region_industry_lq') }}
+),
+
+national_banks as (
+    select b.country, b.ref_year, sum(b.branches) * 10000.0 / nullif(sum(p.population), 0) as bank_density
+    from {{ ref('stg_landing__bank_branches') }} as b
+    inner join {{ ref('stg_landing__population') }} as p
+        on b.country = p.country and b.ref_year = p.ref_year and b.area_code = p.area_code
+    group by b.country, b.ref_year
+),
+
+measures as (
+    select
+        d.district_id,
+        d.ref_year,
+        d.country,
+        d.firms,
+        d.employees,
+        coalesce(s.has_size_star, false) as has_size_star,
+        i.export_share,
+        {{ safe_divide('i.bank_density', 'n.bank_density') }} as bank_density_ratio,
+        i.local_bank_share,
+        d.is_synthetic
+    from districts as d
+    left join indicators as i on d.district_id = i.district_id and d.ref_year = i.ref_year
+    left join size_star as s
+        on d.country = s.country and d.ref_year = s.ref_year and d.area_code = s.region_code
+        and d.industry_system = s.industry_system and d.main_industry_code = s.industry_code
+    left join national_banks as n on d.country = n.country and d.ref_year = n.ref_year
+),
+
+levels as (
+    select
+        m.*,
+        case
+            when m.employees > r.typology_d1_employees_level4 and m.firms >= r.typology_d1_firms_level3
+                and m.has_size_star then 4
+            when m.firms >= r.typology_d1_firms_level3 or m.employees >= r.typology_d1_employees_level3 then 3
+            when m.firms >= r.typology_d1_firms_level2 and m.employees >= r.typology_d1_employees_level2 then 2
+            else 1
+        end as level_d1,
+        cast(null as integer) as level_d2,
+        case
+            when m.export_share is null then null
+            when m.export_share >= r.typology_d3_export_level4 then 4
+            when m.export_share >= r.typology_d3_export_level3 then 3
+            when m.export_share >= r.typology_d3_export_level2 then 2
+            else 1
+        end as level_d3,
+        cast(null as integer) as level_d4,
+        case
+            when m.bank_density_ratio is null then null
+            when m.bank_density_ratio >= r.typology_d5_density_level3
+                and m.local_bank_share >= r.typology_d5_local_bank_level4 then 4
+            when m.bank_density_ratio >= r.typology_d5_density_level3 then 3
+            when m.bank_density_ratio >= r.typology_d5_density_level2 then 2
+            else 1
+        end as level_d5,
+        cast(null as integer) as level_d6,
+        cast(null as integer) as level_d7,
+        r.typology_max_missing_dims as max_missing_dims,
+        r.rule_set_version
+    from measures as m
+    cross join rules as r
+),
+
+long_levels as (
+    {%- for d in range(1, 8) %}
+    select district_id, ref_year, 'D{{ d }}' as dim, level_d{{ d }} as level from levels
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
+summary as (
+    select
+        district_id,
+        ref_year,
+        count(level) as known_dims,
+        avg(level) as score,
+        {{ percentile_linear('level', 0.5) }} as median_level,
+        string_agg(case when level is null then dim end, ', ' order by dim) as missing_dims
+    from long_levels
+    group by district_id, ref_year
+),
+
+classified as (
+    select
+        l.*,
+        7 - s.known_dims as missing_count,
+        s.missing_dims,
+        s.score,
+        7 - s.known_dims > l.max_missing_dims as low_confidence,
+        case
+            when 7 - s.known_dims > l.max_missing_dims then
+                case cast(round(s.median_level) as integer)
+                    when 4 then 'REPOSICIONADO' when 3 then 'CONSOLIDADO' when 2 then 'EVOLUTIVO' else 'PRIMORDIAL'
+                end
+            when l.level_d1 >= 3 and l.level_d3 = 4 and (l.level_d2 = 4 or l.level_d4 = 4) then 'REPOSICIONADO'
+            when l.level_d1 >= 3 and l.level_d2 >= 3 and l.level_d3 >= 3 then 'CONSOLIDADO'
+            when l.level_d1 >= 2 and l.level_d2 >= 2 then 'EVOLUTIVO'
+            else 'PRIMORDIAL'
+        end as typology_class
+    from levels as l
+    inner join summary as s on l.district_id = s.district_id and l.ref_year = s.ref_year
+),
+
+with_agreement as (
+    select
+        c.*,
+        case c.typology_class when 'PRIMORDIAL' then 1 when 'EVOLUTIVO' then 2 when 'CONSOLIDADO' then 3 else 4 end
+            as class_level
+    from classified as c
+),
+
+final as (
+    select
+        a.district_id,
+        a.ref_year,
+        a.country,
+        a.typology_class,
+        a.level_d1, a.level_d2, a.level_d3, a.level_d4, a.level_d5, a.level_d6, a.level_d7,
+        round(
+            (case when a.level_d1 = a.class_level then 1 else 0 end
+             + case when a.level_d3 = a.class_level then 1 else 0 end
+             + case when a.level_d5 = a.class_level then 1 else 0 end) * 1.0
+            / nullif(7 - a.missing_count, 0), 6
+        ) as agreement,
+        a.missing_dims,
+        round(a.score, 6) as score,
+        a.low_confidence,
+        a.rule_set_version,
+        {{ typology_explanation('es') }} as explanation_es,
+        {{ typology_explanation('it') }} as explanation_it,
+        {{ typology_explanation('en') }} as explanation_en,
+        a.is_synthetic
+    from with_agreement as a
+)
+
+select * from final

@@ -32,6 +32,8 @@ PUBLISHED_TABLES: dict[str, tuple[str, ...]] = {
     "district_indicators": ("country", "ref_year", "district_id", "indicator"),
     "sforzi_istat": ("country", "ref_year", "area_code"),
     "district_typology": ("country", "ref_year", "district_id"),
+    "district_tiers": ("ref_year", "district_id"),
+    "district_gaps": ("country", "ref_year", "district_id", "item_order"),
     "size_facts": ("country", "ref_year", "fact"),
 }
 # Older DuckDB readers (BI drivers embed them) open files written with this storage version.

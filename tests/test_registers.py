@@ -311,3 +311,34 @@ def test_typology_of_the_hand_built_district(hand_district):
     assert "To become REPOSITIONED" in en
     assert es.startswith("CONSOLIDADO (confianza baja") and "12 empresas, 600 empleados" in es
     assert it.startswith("CONSOLIDATO (affidabilità bassa") and "12 imprese, 600 addetti" in it
+
+
+def test_tiers_of_the_hand_built_district(hand_district):
+    row = hand_district.execute(
+        "select leader_units, leader_employees, primary_supplier_units, primary_supplier_employees, "
+        "satellite_units, satellite_employees, leader_concentration, satellite_to_leader_ratio, "
+        "is_horizontal_competition from marts.district_tiers where district_id = 'IT-SLLA-13.20'"
+    ).fetchone()
+    # Weaving units 300, 120, 60, 40, 30, 20, 10, 8, 5, 4, 2, 1: one leader (300; the top 1 % of 12
+    # units is no unit), primary suppliers 120 + 60, nine satellites with 120 employees. The
+    # largest unit holds 300 / 600 = 50 % >= 25 %: dominant unit.
+    assert row == (1, 300.0, 2, 180.0, 9, 120.0, "dominant_unit", 9.0, False)
+
+
+def test_gaps_of_the_hand_built_district_item_by_item(hand_district):
+    rows = hand_district.execute(
+        "select gap, measured_value, benchmark_value, has_gap, note from marts.district_gaps "
+        "where district_id = 'IT-SLLA-13.20' order by item_order"
+    ).fetchall()
+    got = {r[0]: r[1:] for r in rows}
+    assert list(got) == ["vertical_complementarity", "learning_by_interacting", "product_innovation", "skills",
+                         "markets", "credit", "associations", "trust"]
+    # Exports are 40 % of turnover, above the canonical 10 %: no market gap.
+    assert got["markets"] == (0.4, 0.1, False, "D3 level 2 or lower")
+    # Local (cooperative) banks hold 6 of 24 branches: credit is not centralised.
+    assert got["credit"] == (0.25, 0.05, False, "centralised credit when close to 0")
+    # Textile machinery (ATECO 28.94) has no employment anywhere in the fixture: no LQ, no verdict.
+    assert got["learning_by_interacting"][2] is None
+    assert got["learning_by_interacting"][3] == "no employment in that machinery industry in the loaded data"
+    for item in ("vertical_complementarity", "product_innovation", "skills", "associations", "trust"):
+        assert got[item][2] is None and got[item][3].startswith("needs")

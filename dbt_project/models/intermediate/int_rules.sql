@@ -21,7 +21,9 @@ pivoted as (
             'typology_d1_employees_level3', 'typology_d1_employees_level4', 'typology_size_star_percentile',
             'typology_d3_export_level2', 'typology_d3_export_level3', 'typology_d3_export_level4',
             'typology_d5_density_level2', 'typology_d5_density_level3', 'typology_d5_local_bank_level4',
-            'typology_max_missing_dims'
+            'typology_max_missing_dims', 'tier_leader_min_employees', 'tier_leader_top_share',
+            'tier_primary_min_employees', 'hub_top1_share', 'hub_cr4_share', 'gap_machinery_lq_min',
+            'gap_local_bank_share_min'
         ] %}
         max(case when parameter = '{{ p }}' then value end) as {{ p }}{{ "," if not loop.last }}
         {%- endfor %}

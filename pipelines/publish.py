@@ -186,10 +186,40 @@ def _write_release_files(paths: ProjectPaths, release_id: str, now: datetime, tm
             "quarantined_rows": _quarantine_counts(con),
             "tables": tables,
         }
+        manifest["reproducibility"] = reproducibility(paths, manifest)
     finally:
         con.close()
     (tmp_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
+
+
+def _input_signature(manifest: dict) -> list:
+    """What determines a release's content: the input files, the rule set and the code."""
+    inputs = sorted((i["catalogue_entry"], i["file"], i["sha256"]) for i in manifest["inputs"])
+    return [inputs, manifest["rule_set"]["sha256"], manifest["git_commit"]]
+
+
+def reproducibility(paths: ProjectPaths, manifest: dict) -> dict:
+    """Compare with the newest earlier release built from the same inputs, rule set and code.
+
+    Identical inputs must give identical content fingerprints for every published table; a
+    difference is recorded table by table (and is a defect to investigate).
+    """
+    signature = _input_signature(manifest)
+    earlier = []
+    for path in paths.releases_dir.glob("*/manifest.json"):
+        other = json.loads(path.read_text(encoding="utf-8"))
+        if other["release_id"] < manifest["release_id"] and _input_signature(other) == signature:
+            earlier.append(other)
+    if not earlier:
+        return {"compared_with": None, "identical": None,
+                "note": "no earlier release from the same inputs, rule set and code"}
+    previous = max(earlier, key=lambda m: m["release_id"])
+    differing = sorted(
+        t for t, meta in manifest["tables"].items()
+        if previous["tables"].get(t, {}).get("fingerprint") != meta["fingerprint"]
+    )
+    return {"compared_with": previous["release_id"], "identical": not differing, "tables_differing": differing}
 
 
 def _build_serving_file(paths: ProjectPaths, release_dir: Path, manifest: dict, tmp_db: Path) -> None:

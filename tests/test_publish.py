@@ -34,8 +34,10 @@ def test_reader_keeps_reading_while_a_new_release_is_published(refreshed):
     # ... and a new connection sees the new one.
     with duckdb.connect(str(paths.published_db), read_only=True) as fresh:
         assert _release_id(fresh) == new.release_id != old_id
-    # Same inputs, same rules: same content.
+    # Same inputs, same rules: same content, and the new manifest records the comparison.
     assert {t: m["fingerprint"] for t, m in new.manifest["tables"].items()} == report.release["fingerprints"]
+    assert new.manifest["reproducibility"] == {
+        "compared_with": old_id, "identical": True, "tables_differing": []}
     assert not list(paths.published_dir.glob(".indicators-*"))
     assert not list(paths.releases_dir.glob(".tmp-*"))
 

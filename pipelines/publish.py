@@ -33,6 +33,7 @@ PUBLISHED_TABLES: dict[str, tuple[str, ...]] = {
     "sforzi_istat": ("country", "ref_year", "area_code"),
     "district_typology": ("country", "ref_year", "district_id"),
     "district_tiers": ("ref_year", "district_id"),
+    "district_lifecycle": ("country", "ref_year", "district_id"),
     "district_gaps": ("country", "ref_year", "district_id", "item_order"),
     "size_facts": ("country", "ref_year", "fact"),
 }

@@ -23,7 +23,11 @@ pivoted as (
             'typology_d5_density_level2', 'typology_d5_density_level3', 'typology_d5_local_bank_level4',
             'typology_max_missing_dims', 'tier_leader_min_employees', 'tier_leader_top_share',
             'tier_primary_min_employees', 'hub_top1_share', 'hub_cr4_share', 'gap_machinery_lq_min',
-            'gap_local_bank_share_min'
+            'gap_local_bank_share_min', 'lifecycle_agglomeration_max_employees',
+            'lifecycle_agglomeration_max_units', 'lifecycle_developing_max_employees',
+            'lifecycle_emerging_min_employees', 'lifecycle_emerging_min_units', 'lifecycle_emerging_min_lq',
+            'lifecycle_mature_min_employees', 'lifecycle_mature_min_lq', 'lifecycle_growth_band_pp',
+            'lifecycle_entry_ratio', 'lifecycle_renewal_min_new_industries', 'lifecycle_persistence_periods'
         ] %}
         max(case when parameter = '{{ p }}' then value end) as {{ p }}{{ "," if not loop.last }}
         {%- endfor %}

@@ -5,7 +5,6 @@
 -- markets (exports / turnover, where a register gives turnover), D5 finance (bank density
 -- against the national density, local-bank share). D2 (input-output links), D4 (patents),
 -- D6 (skills) and D7 (institutions) need inputs that are not loaded: they are NULL.
--- depends_on: {{ ref('rule_parameters') }}
 with districts as (
     select * from {{ ref('districts') }}
 ),
@@ -26,12 +25,7 @@ indicators as (
 ),
 
 size_star as (
-    -- ECO size star: the region is in the top 10 % by employees of the same industry.
-    select
-        country, ref_year, region_code, industry_system, industry_code,
-        employees >= {{ percentile_linear('employees', rule('typology_size_star_percentile')) }}
-            over (partition by country, ref_year, industry_system, industry_code) as has_size_star
-    from {{ ref('int_region_industry_lq') }}
+    select * from {{ ref('int_size_stars') }}
 ),
 
 national_banks as (

@@ -347,6 +347,38 @@ def rules_show(
 
 
 @app.command()
+def sensitivity(
+    parameter: Annotated[
+        list[str] | None, typer.Option("--parameter", help="Parameter to move (repeatable); default: all district, typology and life-cycle thresholds.")
+    ] = None,
+    delta: Annotated[float, typer.Option("--delta", help="Relative move of each threshold.")] = 0.10,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """How many districts change (identified, class) when each threshold moves by +-delta."""
+    from pipelines.sensitivity import run_sensitivity
+
+    paths = _paths(None, warehouse)
+    try:
+        rows = run_sensitivity(
+            paths, parameter, delta,
+            progress=lambda p, v: console.print(f"  {p} = {v:g} ...", highlight=False) if not console.is_terminal else None,
+        )
+    except (ValueError, FileNotFoundError) as exc:
+        err.print(f"[red]error[/red] {exc}", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    table = Table("parameter", "base", "moved to", "districts", "added", "removed", "class changes", "stage changes",
+                  title=f"Sensitivity of the district results to +-{delta:.0%} moves of each threshold", title_justify="left")
+    for r in rows:
+        table.add_row(r.parameter, f"{r.base_value:g}", f"{r.new_value:g}", str(r.districts_before),
+                      str(r.districts_added), str(r.districts_removed), str(r.class_changes), str(r.stage_changes))
+    console.print(table)
+    report = paths.warehouse_dir / "reports" / "sensitivity.json"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(json.dumps([r.__dict__ for r in rows], indent=2) + "\n", encoding="utf-8")
+    console.print(f"report: {display(report)}", highlight=False)
+
+
+@app.command()
 def releases(warehouse: WarehouseOption = None) -> None:
     """List the releases in warehouse/releases."""
     from pipelines.publish import list_releases

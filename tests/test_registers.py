@@ -188,7 +188,7 @@ def _write_register_folder(raw):
 
 
 @pytest.fixture(scope="module")
-def hand_district(tmp_path_factory):
+def hand_paths(tmp_path_factory):
     from pipelines.refresh import run_refresh
 
     raw = tmp_path_factory.mktemp("raw")
@@ -196,7 +196,12 @@ def hand_district(tmp_path_factory):
     paths = ProjectPaths(raw, tmp_path_factory.mktemp("warehouse"))
     report = run_refresh(paths, steps_to_run=("reference", "ingest", "build"))
     assert report.ok, [(s.label, s.error) for s in report.steps if not s.ok]
-    con = duckdb.connect(str(paths.warehouse_db), read_only=True)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def hand_district(hand_paths):
+    con = duckdb.connect(str(hand_paths.warehouse_db), read_only=True)
     yield con
     con.close()
 
@@ -342,3 +347,15 @@ def test_gaps_of_the_hand_built_district_item_by_item(hand_district):
     assert got["learning_by_interacting"][3] == "no employment in that machinery industry in the loaded data"
     for item in ("vertical_complementarity", "product_innovation", "skills", "associations", "trust"):
         assert got[item][2] is None and got[item][3].startswith("needs")
+
+
+def test_sensitivity_of_the_hand_built_district(hand_paths, hand_district):
+    from pipelines.sensitivity import run_sensitivity
+
+    before = hand_district.execute("select count(*) from marts.district_typology").fetchone()[0]
+    rows = run_sensitivity(hand_paths, ["district_min_lq"], delta=0.25)
+    # SLLA's weaving LQ is 2.404: a threshold of 1.5 keeps it, 2.5 loses it. Nothing else qualifies.
+    assert [(r.new_value, r.districts_added, r.districts_removed, r.class_changes) for r in rows] == [
+        (1.5, 0, 0, 0), (2.5, 0, 1, 0)]
+    # The warehouse itself is untouched.
+    assert hand_district.execute("select count(*) from marts.district_typology").fetchone()[0] == before == 1

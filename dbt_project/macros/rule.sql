@@ -2,7 +2,10 @@
     needs a constant (percentile fractions); models that only compare against thresholds
     join int_rules instead. Models calling it declare `-- depends_on: ref('rule_parameters')`. -#}
 {% macro rule(parameter) -%}
-    {%- if execute -%}
+    {%- set overrides = var('rule_overrides', {}) -%}
+    {%- if parameter in overrides -%}
+        {{ overrides[parameter] }}
+    {%- elif execute -%}
         {%- set query -%}
             select value from {{ ref('rule_parameters') }}
             where rule_set = '{{ var("rule_set") }}' and parameter = '{{ parameter }}'

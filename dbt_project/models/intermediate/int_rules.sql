@@ -1,4 +1,6 @@
--- The active rule set (var rule_set) as one row of typed parameters.
+-- The active rule set (var rule_set) as one row of typed parameters. The var rule_overrides
+-- ({parameter: value}) replaces values for a run, as the sensitivity report does.
+{%- set overrides = var('rule_overrides', {}) %}
 with parameters as (
     select * from {{ ref('rule_parameters') }}
     where rule_set = '{{ var("rule_set") }}'
@@ -29,7 +31,11 @@ pivoted as (
             'lifecycle_mature_min_employees', 'lifecycle_mature_min_lq', 'lifecycle_growth_band_pp',
             'lifecycle_entry_ratio', 'lifecycle_renewal_min_new_industries', 'lifecycle_persistence_periods'
         ] %}
+        {%- if p in overrides %}
+        cast({{ overrides[p] }} as double) as {{ p }}{{ "," if not loop.last }}
+        {%- else %}
         max(case when parameter = '{{ p }}' then value end) as {{ p }}{{ "," if not loop.last }}
+        {%- endif %}
         {%- endfor %}
     from parameters
 )

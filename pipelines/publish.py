@@ -103,8 +103,10 @@ def _rule_set(con: duckdb.DuckDBPyConnection) -> dict:
     rows = con.execute(
         "select distinct rule_set, rule_set_version from reference.rule_parameters order by 1, 2"
     ).fetchall()
+    active = con.execute("select rule_set, rule_set_version from intermediate.int_rules").fetchone()
     return {
         "rule_sets": [{"rule_set": r[0], "rule_set_version": r[1]} for r in rows],
+        "active": {"rule_set": active[0], "version_and_hash": active[1]},
         "file": "dbt_project/seeds/rule_parameters.csv",
         "sha256": _sha256_file(RULE_PARAMETERS_SEED),
     }

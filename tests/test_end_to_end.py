@@ -231,6 +231,15 @@ def test_release_manifest_matches_the_published_files(refreshed):
     manifest = json.loads((release_dir / "manifest.json").read_text())
     assert set(manifest["tables"]) == set(PUBLISHED_TABLES)
     assert manifest["rule_set"]["rule_sets"][0]["rule_set"] == "district_v1"
+    # Every published row carries the version and hash of the rule set that produced it.
+    active = manifest["rule_set"]["active"]["version_and_hash"]
+    assert active.startswith(manifest["rule_set"]["rule_sets"][0]["rule_set_version"] + "+")
+    con_check = duckdb.connect()
+    for table in ("districts", "district_typology", "district_tiers", "district_gaps", "sforzi_istat"):
+        versions = con_check.execute(
+            f"select distinct rule_set_version from read_parquet('{release_dir / (table + '.parquet')}')"
+        ).fetchall()
+        assert versions == [(active,)], table
     cbp_inputs = [i for i in manifest["inputs"] if i["catalogue_entry"] == "us_cbp_county"]
     assert len(cbp_inputs) == 4 and all(len(i["sha256"]) == 64 for i in cbp_inputs)
     con = duckdb.connect()

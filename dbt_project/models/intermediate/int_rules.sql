@@ -1,4 +1,4 @@
--- The active rule set (var rule_set) as one row of typed parameters. The var rule_overrides
+-- The active rule set (var rule_set) as one row of typed parameters, with its version and hash. The var rule_overrides
 -- ({parameter: value}) replaces values for a run, as the sensitivity report does.
 {%- set overrides = var('rule_overrides', {}) %}
 with parameters as (
@@ -9,7 +9,11 @@ with parameters as (
 pivoted as (
     select
         max(rule_set) as rule_set,
-        max(rule_set_version) as rule_set_version,
+        -- The version, plus the first 12 hex digits of an MD5 of the rule set's parameter values:
+        -- every published row names the exact thresholds that produced it.
+        max(rule_set_version) || '+' || substr(
+            md5(string_agg(parameter || '=' || cast(value as varchar), ';' order by parameter)), 1, 12
+        ) as rule_set_version,
         {%- for p in [
             'district_min_lq', 'district_min_establishments', 'district_min_employees',
             'district_min_national_share', 'size_firms_over_200', 'size_firms_over_600',

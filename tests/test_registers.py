@@ -318,6 +318,20 @@ def test_typology_of_the_hand_built_district(hand_district):
     assert it.startswith("CONSOLIDATO (affidabilità bassa") and "12 imprese, 600 addetti" in it
 
 
+def test_overlay_flags_of_the_hand_built_district(hand_district):
+    stars, markusen, altenburg = hand_district.execute(
+        "select eco_stars, markusen_type, altenburg_type from marts.district_typology "
+        "where district_id = 'IT-SLLA-13.20'"
+    ).fetchone()
+    # Size star: 600 employees >= the 90th percentile of (10, 600) = 541. Specialisation: LQ 2.40 >= 2.
+    # Focus: 600 / 630 >= the 90th percentile of (10 / 910, 600 / 630). Three stars.
+    assert stars == 3
+    # HHI of the twelve units is 0.30 (>= 0.10) and the largest unit holds 50 %: hub and spoke.
+    assert markusen == "hub_and_spoke"
+    # Medium and large units hold 80 % of employment, but exports are 40 % of turnover: no mass producer.
+    assert altenburg == "neither"
+
+
 def test_tiers_of_the_hand_built_district(hand_district):
     row = hand_district.execute(
         "select leader_units, leader_employees, primary_supplier_units, primary_supplier_employees, "

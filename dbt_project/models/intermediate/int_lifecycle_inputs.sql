@@ -69,7 +69,7 @@ select
     s.lq - s.previous_lq as lq_change,
     cast(null as integer) as new_related_industries
 from sequenced as s
-left join {{ ref('int_size_stars') }} as z
+left join {{ ref('int_eco_stars') }} as z
     on z.country = s.country and z.ref_year = s.ref_year and z.region_code = s.area_code
     and z.industry_system = s.industry_system and z.industry_code = s.main_industry_code
 left join national as n

@@ -33,7 +33,9 @@ pivoted as (
             'lifecycle_agglomeration_max_units', 'lifecycle_developing_max_employees',
             'lifecycle_emerging_min_employees', 'lifecycle_emerging_min_units', 'lifecycle_emerging_min_lq',
             'lifecycle_mature_min_employees', 'lifecycle_mature_min_lq', 'lifecycle_growth_band_pp',
-            'lifecycle_entry_ratio', 'lifecycle_renewal_min_new_industries', 'lifecycle_persistence_periods'
+            'lifecycle_entry_ratio', 'lifecycle_renewal_min_new_industries', 'lifecycle_persistence_periods',
+            'eco_focus_percentile', 'eco_specialisation_min_lq', 'overlay_marshallian_min_sme_share',
+            'overlay_marshallian_max_hhi', 'overlay_mass_producer_min_share'
         ] %}
         {%- if p in overrides %}
         cast({{ overrides[p] }} as double) as {{ p }}{{ "," if not loop.last }}

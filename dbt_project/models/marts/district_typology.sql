@@ -17,6 +17,8 @@ indicators as (
     select
         district_id,
         ref_year,
+        max(case when indicator = 'sme_employment_share' then obs_value end) as sme_share,
+        max(case when indicator = 'small_employment_share' then obs_value end) as small_share,
         max(case when indicator = 'export_share' then obs_value end) as export_share,
         max(case when indicator = 'bank_branches_per_10k_inhabitants' then obs_value end) as bank_density,
         max(case when indicator = 'local_bank_share' then obs_value end) as local_bank_share
@@ -25,7 +27,18 @@ indicators as (
 ),
 
 size_star as (
-    select * from {{ ref('int_size_stars') }}
+    select * from {{ ref('int_eco_stars') }}
+),
+
+unit_concentration as (
+    -- Herfindahl index of unit employment in the main industry (Markusen overlay).
+    select district_id, ref_year,
+           sum(power(employees / total, 2)) as hhi
+    from (
+        select district_id, ref_year, employees, sum(employees) over (partition by district_id, ref_year) as total
+        from {{ ref('int_district_units') }}
+    ) as shares
+    group by district_id, ref_year
 ),
 
 national_banks as (
@@ -44,6 +57,12 @@ measures as (
         d.firms,
         d.employees,
         coalesce(s.has_size_star, false) as has_size_star,
+        coalesce(s.eco_stars, 0) as eco_stars,
+        f.is_district as is_sforzi_district,
+        i.sme_share,
+        i.small_share,
+        h.hhi,
+        t.leader_concentration,
         i.export_share,
         {{ safe_divide('i.bank_density', 'n.bank_density') }} as bank_density_ratio,
         i.local_bank_share,
@@ -54,6 +73,10 @@ measures as (
         on d.country = s.country and d.ref_year = s.ref_year and d.area_code = s.region_code
         and d.industry_system = s.industry_system and d.main_industry_code = s.industry_code
     left join national_banks as n on d.country = n.country and d.ref_year = n.ref_year
+    left join {{ ref('sforzi_istat') }} as f
+        on d.country = f.country and d.ref_year = f.ref_year and d.area_code = f.area_code
+    left join unit_concentration as h on d.district_id = h.district_id and d.ref_year = h.ref_year
+    left join {{ ref('district_tiers') }} as t on d.district_id = t.district_id and d.ref_year = t.ref_year
 ),
 
 levels as (
@@ -86,6 +109,20 @@ levels as (
         cast(null as integer) as level_d6,
         cast(null as integer) as level_d7,
         r.typology_max_missing_dims as max_missing_dims,
+        -- Overlay flags (METHOD.md 2.3): Markusen and Altenburg & Meyer-Stamer types.
+        case
+            when m.hhi is null then null
+            when m.sme_share >= r.overlay_marshallian_min_sme_share and m.hhi < r.overlay_marshallian_max_hhi
+                then 'marshallian'
+            when m.leader_concentration in ('dominant_unit', 'concentrated') then 'hub_and_spoke'
+            else 'neither'
+        end as markusen_type,
+        case
+            when m.small_share is null or m.export_share is null then null
+            when 1 - m.small_share >= r.overlay_mass_producer_min_share
+                and m.export_share < r.typology_d3_export_level3 then 'mass_producer'
+            else 'neither'
+        end as altenburg_type,
         r.rule_set_version
     from measures as m
     cross join rules as r
@@ -155,6 +192,10 @@ final as (
         a.missing_dims,
         round(a.score, 6) as score,
         a.low_confidence,
+        a.eco_stars,
+        a.is_sforzi_district,
+        a.markusen_type,
+        a.altenburg_type,
         a.rule_set_version,
         {{ typology_explanation('es') }} as explanation_es,
         {{ typology_explanation('it') }} as explanation_it,

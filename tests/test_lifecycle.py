@@ -15,6 +15,7 @@ and 2023 becomes MADURO.
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 import pytest
 
 from pipelines.paths import ProjectPaths
@@ -88,3 +89,66 @@ def test_growth_and_entry_by_hand(lifecycle):
     # 2022: no growth, no new units in SLLA, 4 of 280 nationally.
     assert lifecycle[2022][4] == pytest.approx(0.0, abs=1e-9)
     assert lifecycle[2022][5] == 0
+
+
+# ---- the stage rules one by one, on the model's pure function (no warehouse needed)
+
+
+def _model():
+    import importlib.util
+
+    from pipelines.paths import DBT_PROJECT_DIR
+
+    spec = importlib.util.spec_from_file_location(
+        "district_lifecycle", DBT_PROJECT_DIR / "models" / "marts" / "district_lifecycle.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _rules():
+    from pipelines.sensitivity import rule_values
+
+    return {**rule_values(), "rule_set_version": "test"}
+
+
+def _row(year, employees, units, lq, g, entry, star=False, lq_change=0.0, new=None, district="D"):
+    return {"district_id": district, "ref_year": year, "country": "IT", "employees": employees, "units": units,
+            "lq": lq, "has_size_star": star, "growth_vs_national_pp": g, "entry_ratio": entry,
+            "lq_change": lq_change, "new_related_industries": new}
+
+
+@pytest.mark.parametrize(
+    ("row", "stage", "why"),
+    [
+        (_row(2021, 600, 30, 1.2, None, None), "AGLOMERACION", "E < 1,000 and LQ >= 1, no star: no growth needed"),
+        (_row(2021, 3000, 120, 1.3, 2.5, 1.4), "EN_DESARROLLO", "1,000 <= E < 5,000, g > +1 pp, entry >= 1"),
+        (_row(2021, 8000, 150, 1.8, 3.0, 0.9), "EMERGENTE", "E >= 5,000, LQ >= 1.5, g > +1 pp"),
+        (_row(2021, 16000, 700, 2.5, 0.2, 0.5), "MADURO", "E >= 15,000, LQ >= 2, g within +-1 pp, entry < 1"),
+        (_row(2021, 16000, 700, 2.5, -2.5, 0.5), "TRANSFORMACION", "E >= 15,000 and g < -1 pp: decline"),
+    ],
+)
+def test_each_stage_for_its_reason(row, stage, why):
+    model = _model()
+    out = model.lifecycle(pd.DataFrame([row]), _rules())
+    assert out.loc[0, "lifecycle_stage"] == stage, why
+    assert out.loc[0, "reason"] == f"{stage} conditions hold"
+
+
+def test_transformation_branches():
+    model = _model()
+    rules = _rules()
+    decline = model.lifecycle(pd.DataFrame([_row(2021, 16000, 700, 2.5, -2.5, 0.5)]), rules)
+    renewal = model.lifecycle(pd.DataFrame([_row(2021, 16000, 700, 2.5, 0.5, 1.5, lq_change=-0.2, new=3)]), rules)
+    assert (decline.loc[0, "branch"], renewal.loc[0, "branch"]) == ("decline", "renewal")
+    assert renewal.loc[0, "lifecycle_stage"] == "TRANSFORMACION"
+
+
+def test_renewal_needs_related_industries_before_deciding():
+    # LQ fell and growth is flat: only the renewal branch could make it TRANSFORMACION, and the
+    # related industries are unknown, so the year is indeterminate rather than guessed MADURO.
+    model = _model()
+    out = model.lifecycle(pd.DataFrame([_row(2021, 16000, 700, 2.5, 0.5, 0.5, lq_change=-0.1)]), _rules())
+    assert out.loc[0, "lifecycle_stage"] == "indeterminate"
+    assert out.loc[0, "reason"] == "TRANSFORMACION cannot be decided: needs related industries whose LQ crossed 1"

@@ -31,6 +31,7 @@ PUBLISHED_TABLES: dict[str, tuple[str, ...]] = {
     "districts": ("country", "ref_year", "district_id"),
     "district_indicators": ("country", "ref_year", "district_id", "indicator"),
     "sforzi_istat": ("country", "ref_year", "area_code"),
+    "district_identification": ("country", "ref_year", "region_code", "identification_method"),
     "district_typology": ("country", "ref_year", "district_id"),
     "district_tiers": ("ref_year", "district_id"),
     "district_lifecycle": ("country", "ref_year", "district_id"),

@@ -292,3 +292,25 @@ def test_cluster_mapping_gaps_recomputed_from_the_reference_files(published, raw
     }
     got = dict(published.execute("select industry_code, employees from cluster_mapping_gaps").fetchall())
     assert got == expected and len(got) == 12
+
+
+def test_identification_methods_side_by_side(published):
+    rows = {
+        (r[0], r[1]): (r[2], r[3], r[4])
+        for r in published.execute(
+            "select region_code, identification_method, is_district, main_industry_code, method_note "
+            "from district_identification where country = 'US' and region_code in ('13313', '18039')"
+        ).fetchall()
+    }
+    # Dalton and Elkhart are districts by the thresholds and by the cluster-mapping route ...
+    for county, naics in (("13313", "314110"), ("18039", "336214")):
+        assert rows[(county, "lq_size_v1")][:2] == (True, naics)
+        assert rows[(county, "cluster_mapping")][:2] == (True, naics)
+        # ... and CBP has no unit sizes, so the Sforzi-ISTAT route says so instead of guessing.
+        assert rows[(county, "sforzi_istat")][0] is None
+    # Where registers give unit sizes, the cluster-mapping route defers to Sforzi-ISTAT.
+    notes = published.execute(
+        "select distinct method_note from district_identification "
+        "where country in ('IT', 'MX') and identification_method = 'cluster_mapping'"
+    ).fetchall()
+    assert notes == [("unit sizes available: the Sforzi-ISTAT route applies",)]

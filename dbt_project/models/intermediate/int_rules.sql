@@ -35,7 +35,7 @@ pivoted as (
             'lifecycle_mature_min_employees', 'lifecycle_mature_min_lq', 'lifecycle_growth_band_pp',
             'lifecycle_entry_ratio', 'lifecycle_renewal_min_new_industries', 'lifecycle_persistence_periods',
             'eco_focus_percentile', 'eco_specialisation_min_lq', 'overlay_marshallian_min_sme_share',
-            'overlay_marshallian_max_hhi', 'overlay_mass_producer_min_share'
+            'overlay_marshallian_max_hhi', 'overlay_mass_producer_min_share', 'cluster_route_min_stars'
         ] %}
         {%- if p in overrides %}
         cast({{ overrides[p] }} as double) as {{ p }}{{ "," if not loop.last }}

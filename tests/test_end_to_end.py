@@ -314,3 +314,14 @@ def test_identification_methods_side_by_side(published):
         "where country in ('IT', 'MX') and identification_method = 'cluster_mapping'"
     ).fetchall()
     assert notes == [("unit sizes available: the Sforzi-ISTAT route applies",)]
+
+
+def test_typology_class_distribution_of_the_sample_within_stated_bands(published):
+    # Stated bands for the bundled sample (not a rule for every input, so not a blocking suite):
+    # at least half of the districts are PRIMORDIAL or EVOLUTIVO, at most a fifth REPOSICIONADO,
+    # and every district has a class.
+    counts = dict(published.execute("select typology_class, count(*) from district_typology group by 1").fetchall())
+    total = published.execute("select count(*) from districts").fetchone()[0]
+    assert sum(counts.values()) == total
+    assert (counts.get("PRIMORDIAL", 0) + counts.get("EVOLUTIVO", 0)) / total >= 0.5
+    assert counts.get("REPOSICIONADO", 0) / total <= 0.2

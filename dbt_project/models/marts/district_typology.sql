@@ -26,7 +26,7 @@ indicators as (
     group by district_id, ref_year
 ),
 
-size_star as (
+stars as (
     select * from {{ ref('int_eco_stars') }}
 ),
 
@@ -69,7 +69,7 @@ measures as (
         d.is_synthetic
     from districts as d
     left join indicators as i on d.district_id = i.district_id and d.ref_year = i.ref_year
-    left join size_star as s
+    left join stars as s
         on d.country = s.country and d.ref_year = s.ref_year and d.area_code = s.region_code
         and d.industry_system = s.industry_system and d.main_industry_code = s.industry_code
     left join national_banks as n on d.country = n.country and d.ref_year = n.ref_year
@@ -184,9 +184,7 @@ final as (
         a.typology_class,
         a.level_d1, a.level_d2, a.level_d3, a.level_d4, a.level_d5, a.level_d6, a.level_d7,
         round(
-            (case when a.level_d1 = a.class_level then 1 else 0 end
-             + case when a.level_d3 = a.class_level then 1 else 0 end
-             + case when a.level_d5 = a.class_level then 1 else 0 end) * 1.0
+            ({% for d in range(1, 8) %}case when a.level_d{{ d }} = a.class_level then 1 else 0 end{{ " + " if not loop.last }}{% endfor %}) * 1.0
             / nullif(7 - a.missing_count, 0), 6
         ) as agreement,
         a.missing_dims,

@@ -9,9 +9,9 @@
            'size': 'Tamaño (D1) nivel ', 'firms': ' empresas, ', 'employees': ' empleados',
            'exports': 'Exportaciones (D3) nivel ', 'of_turnover': ' % de la facturación',
            'banks': 'Bancos (D5) nivel ', 'density': ' veces la densidad nacional de sucursales',
-           'next_PRIMORDIAL': 'Para ser EVOLUTIVO: D1 >= 2 (200 empresas y 5.000 empleados) y D2 >= 2 (proveedores especializados).',
-           'next_EVOLUTIVO': 'Para ser CONSOLIDADO: D1 >= 3 (600 empresas o 15.000 empleados), D2 >= 3 y D3 >= 3 (exportaciones >= 10 % de la facturación).',
-           'next_CONSOLIDADO': 'Para ser REPOSICIONADO: D3 = 4 (exportaciones >= 40 %) y D2 = 4 o D4 = 4.',
+           'next_PRIMORDIAL': 'Para ser EVOLUTIVO: D1 >= 2 ({F2} empresas y {E2} empleados) y D2 >= 2 (proveedores especializados).',
+           'next_EVOLUTIVO': 'Para ser CONSOLIDADO: D1 >= 3 ({F3} empresas o {E3} empleados), D2 >= 3 y D3 >= 3 (exportaciones >= {X3} % de la facturación).',
+           'next_CONSOLIDADO': 'Para ser REPOSICIONADO: D3 = 4 (exportaciones >= {X4} %) y D2 = 4 o D4 = 4.',
            'next_REPOSICIONADO': 'Es la clase más alta.'},
     'it': {'PRIMORDIAL': 'PRIMORDIALE', 'EVOLUTIVO': 'EVOLUTIVO', 'CONSOLIDADO': 'CONSOLIDATO',
            'REPOSICIONADO': 'RIPOSIZIONATO', 'low': 'affidabilità bassa, mancano i dati di ',
@@ -19,9 +19,9 @@
            'size': 'Dimensione (D1) livello ', 'firms': ' imprese, ', 'employees': ' addetti',
            'exports': 'Esportazioni (D3) livello ', 'of_turnover': ' % del fatturato',
            'banks': 'Banche (D5) livello ', 'density': ' volte la densità nazionale di sportelli',
-           'next_PRIMORDIAL': 'Per diventare EVOLUTIVO: D1 >= 2 (200 imprese e 5.000 addetti) e D2 >= 2 (fornitori specializzati).',
-           'next_EVOLUTIVO': 'Per diventare CONSOLIDATO: D1 >= 3 (600 imprese o 15.000 addetti), D2 >= 3 e D3 >= 3 (export >= 10 % del fatturato).',
-           'next_CONSOLIDADO': 'Per diventare RIPOSIZIONATO: D3 = 4 (export >= 40 %) e D2 = 4 oppure D4 = 4.',
+           'next_PRIMORDIAL': 'Per diventare EVOLUTIVO: D1 >= 2 ({F2} imprese e {E2} addetti) e D2 >= 2 (fornitori specializzati).',
+           'next_EVOLUTIVO': 'Per diventare CONSOLIDATO: D1 >= 3 ({F3} imprese o {E3} addetti), D2 >= 3 e D3 >= 3 (export >= {X3} % del fatturato).',
+           'next_CONSOLIDADO': 'Per diventare RIPOSIZIONATO: D3 = 4 (export >= {X4} %) e D2 = 4 oppure D4 = 4.',
            'next_REPOSICIONADO': 'È la classe più alta.'},
     'en': {'PRIMORDIAL': 'PRIMORDIAL', 'EVOLUTIVO': 'EVOLVING', 'CONSOLIDADO': 'CONSOLIDATED',
            'REPOSICIONADO': 'REPOSITIONED', 'low': 'low confidence, no data for ',
@@ -29,12 +29,21 @@
            'size': 'Size (D1) level ', 'firms': ' firms, ', 'employees': ' employees',
            'exports': 'Exports (D3) level ', 'of_turnover': ' % of turnover',
            'banks': 'Banks (D5) level ', 'density': ' times the national branch density',
-           'next_PRIMORDIAL': 'To become EVOLVING: D1 >= 2 (200 firms and 5,000 employees) and D2 >= 2 (specialised suppliers).',
-           'next_EVOLUTIVO': 'To become CONSOLIDATED: D1 >= 3 (600 firms or 15,000 employees), D2 >= 3 and D3 >= 3 (exports >= 10 % of turnover).',
-           'next_CONSOLIDADO': 'To become REPOSITIONED: D3 = 4 (exports >= 40 %) and D2 = 4 or D4 = 4.',
+           'next_PRIMORDIAL': 'To become EVOLVING: D1 >= 2 ({F2} firms and {E2} employees) and D2 >= 2 (specialised suppliers).',
+           'next_EVOLUTIVO': 'To become CONSOLIDATED: D1 >= 3 ({F3} firms or {E3} employees), D2 >= 3 and D3 >= 3 (exports >= {X3} % of turnover).',
+           'next_CONSOLIDADO': 'To become REPOSITIONED: D3 = 4 (exports >= {X4} %) and D2 = 4 or D4 = 4.',
            'next_REPOSICIONADO': 'This is the highest class.'},
 } -%}
 {%- set w = words[lang] -%}
+{#- Thresholds come from the rule set (columns of `a`), never from this text. -#}
+{%- set numbers = {
+    '{F2}': "cast(cast(a.typology_d1_firms_level2 as bigint) as varchar)",
+    '{E2}': "cast(cast(a.typology_d1_employees_level2 as bigint) as varchar)",
+    '{F3}': "cast(cast(a.typology_d1_firms_level3 as bigint) as varchar)",
+    '{E3}': "cast(cast(a.typology_d1_employees_level3 as bigint) as varchar)",
+    '{X3}': "cast(cast(round(a.typology_d3_export_level3 * 100) as bigint) as varchar)",
+    '{X4}': "cast(cast(round(a.typology_d3_export_level4 * 100) as bigint) as varchar)",
+} -%}
 (
     case a.typology_class
         {%- for c in ['PRIMORDIAL', 'EVOLUTIVO', 'CONSOLIDADO', 'REPOSICIONADO'] %}
@@ -51,7 +60,9 @@
                 || cast(round(a.bank_density_ratio, 2) as varchar) || '{{ w["density"] }}' || '. ', '')
     || case a.typology_class
         {%- for c in ['PRIMORDIAL', 'EVOLUTIVO', 'CONSOLIDADO', 'REPOSICIONADO'] %}
-        when '{{ c }}' then '{{ w["next_" ~ c] }}'
+        {%- set ns = namespace(text=w["next_" ~ c]) %}
+        {%- for token, expr in numbers.items() %}{% set ns.text = ns.text | replace(token, "' || " ~ expr ~ " || '") %}{% endfor %}
+        when '{{ c }}' then '{{ ns.text }}'
         {%- endfor %}
     end
 )

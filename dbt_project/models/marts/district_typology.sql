@@ -109,6 +109,13 @@ levels as (
         cast(null as integer) as level_d6,
         cast(null as integer) as level_d7,
         r.typology_max_missing_dims as max_missing_dims,
+        -- Thresholds quoted by the explanations.
+        r.typology_d1_firms_level2,
+        r.typology_d1_employees_level2,
+        r.typology_d1_firms_level3,
+        r.typology_d1_employees_level3,
+        r.typology_d3_export_level3,
+        r.typology_d3_export_level4,
         -- Overlay flags (METHOD.md 2.3): Markusen and Altenburg & Meyer-Stamer types.
         case
             when m.hhi is null then null

@@ -63,16 +63,21 @@ def _snapshot(db: Path) -> tuple[dict, dict]:
 
 
 def _rebuild(db: Path, overrides: dict[str, float]) -> None:
+    rebuild_rule_models(db, {"rule_overrides": overrides})
+
+
+def rebuild_rule_models(db: Path, dbt_vars: dict) -> None:
+    """Rebuild every model downstream of the rule set in the DuckDB file ``db`` with dbt vars."""
     dbt = Path(sys.executable).with_name("dbt")
     env = {**os.environ, WAREHOUSE_DB_ENV: str(db)}
     result = subprocess.run(
-        [str(dbt), "run", "--select", "int_rules+", "--vars", json.dumps({"rule_overrides": overrides}),
+        [str(dbt), "run", "--select", "int_rules+", "--vars", json.dumps(dbt_vars),
          "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
          "--target-path", str(db.parent / "dbt_target"), "--quiet"],
         cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"dbt run with {overrides} failed:\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}")
+        raise RuntimeError(f"dbt run with {dbt_vars} failed:\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}")
 
 
 def run_sensitivity(

@@ -373,3 +373,20 @@ def test_sensitivity_of_the_hand_built_district(hand_paths, hand_district):
         (1.5, 0, 0, 0), (2.5, 0, 1, 0)]
     # The warehouse itself is untouched.
     assert hand_district.execute("select count(*) from marts.district_typology").fetchone()[0] == before == 1
+
+
+def test_the_district_method_is_selectable(hand_paths, tmp_path):
+    import shutil
+
+    from pipelines.sensitivity import rebuild_rule_models
+
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(hand_paths.warehouse_db, copy)
+    rebuild_rule_models(copy, {"district_method": "cluster_mapping"})
+    with duckdb.connect(str(copy), read_only=True) as con:
+        rows = con.execute("select district_id, identification_method from marts.districts").fetchall()
+        typology = con.execute("select count(*) from marts.district_typology").fetchone()[0]
+    # SLLA's weaving has the three ECO stars, 600 employees and 12 units: a district by this route too,
+    # and everything downstream (here the typology) follows the chosen method.
+    assert rows == [("IT-SLLA-13.20", "cluster_mapping")]
+    assert typology == 1

@@ -13,10 +13,6 @@ rules as (
     select * from {{ ref('int_rules') }}
 ),
 
-systems as (
-    select * from {{ ref('industry_systems') }}
-),
-
 lq_size as (
     select
         g.country, g.ref_year, g.region_code,
@@ -48,19 +44,14 @@ sized as (
 
 star_candidates as (
     select
-        s.country, s.ref_year, s.region_code, s.industry_system, s.industry_code, s.eco_stars,
+        c.country, c.ref_year, c.region_code, c.industry_system, c.industry_code, s.eco_stars,
         row_number() over (
-            partition by s.country, s.ref_year, s.region_code order by c.prevalence_index desc, s.industry_code
+            partition by c.country, c.ref_year, c.region_code order by c.prevalence_index desc, c.industry_code
         ) as candidate_rank
-    from {{ ref('int_eco_stars') }} as s
-    inner join {{ ref('int_region_industry_lq') }} as c
+    from {{ ref('int_cluster_route_candidates') }} as c
+    inner join {{ ref('int_eco_stars') }} as s
         on c.country = s.country and c.ref_year = s.ref_year and c.region_code = s.region_code
         and c.industry_system = s.industry_system and c.industry_code = s.industry_code
-    inner join systems as y on y.industry_system = s.industry_system
-    cross join rules as r
-    where substr(s.industry_code, 1, y.division_length) between y.manufacturing_from and y.manufacturing_to
-      and s.has_specialisation_star and s.eco_stars >= r.cluster_route_min_stars
-      and c.employees >= r.district_min_employees and c.establishments >= r.district_min_establishments
 ),
 
 cluster_route as (

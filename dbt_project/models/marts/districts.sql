@@ -1,4 +1,5 @@
--- First-version district identification (rule set district_v1): a region (labour-market area
+-- District identification, by the method named in var district_method (dbt_project.yml):
+-- lq_size_v1 (default) or cluster_mapping (the ECO-star route). lq_size_v1: a region (labour-market area
 -- where the country's setting and a map allow, otherwise a municipality or county) is a district
 -- when it specialises in a manufacturing industry with the LQ, establishment, employee and
 -- national share thresholds of dbt_project/seeds/rule_parameters.csv. Its main industry is the
@@ -31,6 +32,10 @@ rules as (
 ),
 
 qualifying as (
+    {%- if var('district_method') == 'cluster_mapping' %}
+    -- The cluster-mapping route (ECO stars): see int_cluster_route_candidates.
+    select * from {{ ref('int_cluster_route_candidates') }}
+    {%- elif var('district_method') == 'lq_size_v1' %}
     select c.*
     from cells as c
     inner join systems as s on c.industry_system = s.industry_system
@@ -40,6 +45,9 @@ qualifying as (
       and c.establishments >= r.district_min_establishments
       and c.employees >= r.district_min_employees
       and round(c.national_share, 8) >= r.district_min_national_share
+    {%- else %}
+    {{ exceptions.raise_compiler_error("var district_method must be lq_size_v1 or cluster_mapping, not " ~ var('district_method')) }}
+    {%- endif %}
 ),
 
 ranked as (
@@ -78,7 +86,7 @@ final as (
         m.employees < r.size_employees_under_5000 as under_5000_employees,
         m.employees > r.size_employees_over_20000 as over_20000_employees,
         m.employees >= r.critical_mass_employees as has_critical_mass,
-        'lq_size_v1' as identification_method,
+        '{{ var("district_method") }}' as identification_method,
         m.lq_reference,
         m.is_estimate,
         r.rule_set,

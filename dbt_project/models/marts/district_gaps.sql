@@ -72,12 +72,8 @@ typology as (
 ),
 
 indicators as (
-    select
-        district_id, ref_year,
-        max(case when indicator = 'export_share' then obs_value end) as export_share,
-        max(case when indicator = 'local_bank_share' then obs_value end) as local_bank_share
-    from {{ ref('district_indicators') }}
-    group by district_id, ref_year
+    select district_id, ref_year, export_share, local_bank_share
+    from {{ ref('int_district_indicators_wide') }}
 ),
 
 items as (

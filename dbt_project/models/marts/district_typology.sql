@@ -17,13 +17,12 @@ indicators as (
     select
         district_id,
         ref_year,
-        max(case when indicator = 'sme_employment_share' then obs_value end) as sme_share,
-        max(case when indicator = 'small_employment_share' then obs_value end) as small_share,
-        max(case when indicator = 'export_share' then obs_value end) as export_share,
-        max(case when indicator = 'bank_branches_per_10k_inhabitants' then obs_value end) as bank_density,
-        max(case when indicator = 'local_bank_share' then obs_value end) as local_bank_share
-    from {{ ref('district_indicators') }}
-    group by district_id, ref_year
+        sme_employment_share as sme_share,
+        small_employment_share as small_share,
+        export_share,
+        bank_branches_per_10k_inhabitants as bank_density,
+        local_bank_share
+    from {{ ref('int_district_indicators_wide') }}
 ),
 
 stars as (

@@ -98,6 +98,8 @@ class Field:
     kind: Kind
     required: bool = False
     description: str = ""
+    # A closed list of values (e.g. the kinds of an institution); empty = any value of the kind.
+    allowed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,8 @@ class Contract:
                 if f.name in code_patterns:
                     problem = f"does not match {pattern} (a lost leading zero or a wrong code level?)"
                 checks.append(pa.Check.str_matches(pattern, error=problem))
+            if f.allowed:
+                checks.append(pa.Check.isin(list(f.allowed), error=f"is not one of {', '.join(f.allowed)}"))
             if f.name in known_values:
                 allowed, where = known_values[f.name]
                 checks.append(pa.Check.isin(sorted(allowed), error=f"is not in {where}"))
@@ -186,8 +190,13 @@ class Contract:
         return f"CREATE TABLE IF NOT EXISTS quarantine.{self.name} ({', '.join(cols)})"
 
 
-def _f(name: str, kind: Kind, required: bool = False, description: str = "") -> Field:
-    return Field(name, kind, required, description)
+def _f(
+    name: str, kind: Kind, required: bool = False, description: str = "", allowed: tuple[str, ...] = ()
+) -> Field:
+    return Field(name, kind, required, description, allowed)
+
+
+INSTITUTION_KINDS = ("association", "service_centre", "cluster_organisation", "international_network")
 
 
 CONTRACTS: dict[str, Contract] = {
@@ -285,6 +294,73 @@ CONTRACTS: dict[str, Contract] = {
                 _f("population", "count", True),
             ),
             key=("country", "ref_year", "area_code"),
+        ),
+        Contract(
+            "input_output",
+            "landing",
+            "Technical coefficients of a national input-output table: input of the supplier industry per "
+            "unit of the user industry's output (typology D2 (a), gap 'vertical complementarity').",
+            (
+                _f("country", "code", True),
+                _f("ref_year", "year", True),
+                _f("industry_system", "code", True),
+                _f("supplier_code", "code", True, "industry code or code prefix (e.g. a division) of the supplier"),
+                _f("user_code", "code", True, "industry code or code prefix of the user industry"),
+                _f("coefficient", "amount", True, "technical coefficient a_jm"),
+            ),
+            key=("country", "ref_year", "industry_system", "supplier_code", "user_code"),
+        ),
+        Contract(
+            "innovation",
+            "landing",
+            "Patents, trademarks and designs by area x industry (typology D4).",
+            (
+                _f("country", "code", True),
+                _f("ref_year", "year", True),
+                _f("area_code", "code", True),
+                _f("industry_system", "code", True),
+                _f("industry_code", "code", True),
+                _f("patents", "count"),
+                _f("trademarks", "count"),
+                _f("designs", "count"),
+            ),
+            key=("country", "ref_year", "area_code", "industry_system", "industry_code"),
+            one_of=(("patents", "trademarks", "designs"),),
+        ),
+        Contract(
+            "workforce",
+            "landing",
+            "Workers by area x industry with the skilled ones (ISCO 2-3) and/or the wage bill (typology D6).",
+            (
+                _f("country", "code", True),
+                _f("ref_year", "year", True),
+                _f("area_code", "code", True),
+                _f("industry_system", "code", True),
+                _f("industry_code", "code", True),
+                _f("workers", "count", True),
+                _f("skilled_workers", "count", description="workers in ISCO-08 major groups 2 and 3"),
+                _f("wage_bill", "amount", description="annual wages, national currency"),
+            ),
+            key=("country", "ref_year", "area_code", "industry_system", "industry_code"),
+            one_of=(("skilled_workers", "wage_bill"),),
+        ),
+        Contract(
+            "institutions",
+            "landing",
+            "Associations, service and technology centres, cluster organisations and network memberships "
+            "by area (typology D7).",
+            (
+                _f("country", "code", True),
+                _f("ref_year", "year", True),
+                _f("area_code", "code", True),
+                _f("institution_id", "code", True),
+                _f("institution_name", "text", True),
+                _f("kind", "code", True, "what the institution is", INSTITUTION_KINDS),
+                _f("is_labelled", "flag", description="cluster organisation labelled ESCA/EUCLES Bronze or better"),
+                _f("industry_system", "code", description="classification of the industry served (empty: all)"),
+                _f("industry_code", "code", description="industry code or prefix served (empty: all)"),
+            ),
+            key=("country", "ref_year", "institution_id"),
         ),
         # ---- reference data (schema reference)
         Contract(

@@ -1,10 +1,12 @@
 -- District typology (METHOD.md 2): dimension levels D1-D7 (NULL where the inputs cannot give a
 -- dimension), the ordered class rule, agreement, missing dimensions, a continuous score, a
 -- low-confidence flag and a plain-language explanation in Spanish, Italian and English.
--- Measurable from the loaded inputs: D1 size (firms, employees, ECO size star), D3 output
--- markets (exports / turnover, where a register gives turnover), D5 finance (bank density
--- against the national density, local-bank share). D2 (input-output links), D4 (patents),
--- D6 (skills) and D7 (institutions) need inputs that are not loaded: they are NULL.
+-- D1 size (firms, employees, ECO size star); D2 division of labour (LQs of the input-output
+-- suppliers, the machinery industry and KIBS, export LQ: int_district_linkages); D3 output markets
+-- (exports / turnover, where a register gives turnover); D4 innovation (IP rights against the
+-- national industry); D5 finance (bank density against the national density, local-bank share);
+-- D6 skills (skilled share or wage against the national industry); D7 institutions. A dimension
+-- whose input is not loaded for the district's country and year is NULL.
 with districts as (
     select * from {{ ref('districts') }}
 ),
@@ -25,6 +27,10 @@ indicators as (
     from {{ ref('int_district_indicators_wide') }}
 ),
 
+linkages as (
+    select * from {{ ref('int_district_linkages') }}
+),
+
 stars as (
     select * from {{ ref('int_eco_stars') }}
 ),
@@ -41,11 +47,21 @@ unit_concentration as (
 ),
 
 national_banks as (
-    select b.country, b.ref_year, sum(b.branches) * 10000.0 / nullif(sum(p.population), 0) as bank_density
-    from {{ ref('stg_landing__bank_branches') }} as b
+    -- The national density from the same years as the district's (int_district_indicators_wide):
+    -- branches and population of the latest years not after the reference year.
+    select y.country, y.ref_year, sum(b.branches) * 10000.0 / nullif(sum(p.population), 0) as bank_density
+    from (
+        select k.country, k.ref_year,
+               (select max(b.ref_year) from {{ ref('stg_landing__bank_branches') }} as b
+                where b.country = k.country and b.ref_year <= k.ref_year) as bank_year,
+               (select max(p.ref_year) from {{ ref('stg_landing__population') }} as p
+                where p.country = k.country and p.ref_year <= k.ref_year) as population_year
+        from (select distinct country, ref_year from districts) as k
+    ) as y
+    inner join {{ ref('stg_landing__bank_branches') }} as b on b.country = y.country and b.ref_year = y.bank_year
     inner join {{ ref('stg_landing__population') }} as p
-        on b.country = p.country and b.ref_year = p.ref_year and b.area_code = p.area_code
-    group by b.country, b.ref_year
+        on p.country = y.country and p.ref_year = y.population_year and p.area_code = b.area_code
+    group by y.country, y.ref_year
 ),
 
 measures as (
@@ -65,8 +81,21 @@ measures as (
         i.export_share,
         {{ safe_divide('i.bank_density', 'n.bank_density') }} as bank_density_ratio,
         i.local_bank_share,
+        k.supplier_lq,
+        k.machinery_lq,
+        k.has_machinery_definition,
+        k.kibs_lq,
+        k.export_lq,
+        k.innovation_ratio,
+        k.skills_ratio,
+        k.skills_measure,
+        k.associations,
+        k.service_centres,
+        k.labelled_cluster_organisations,
+        k.international_networks,
         d.is_synthetic
     from districts as d
+    left join linkages as k on d.district_id = k.district_id and d.ref_year = k.ref_year
     left join indicators as i on d.district_id = i.district_id and d.ref_year = i.ref_year
     left join stars as s
         on d.country = s.country and d.ref_year = s.ref_year and d.area_code = s.region_code
@@ -88,7 +117,19 @@ levels as (
             when m.firms >= r.typology_d1_firms_level2 and m.employees >= r.typology_d1_employees_level2 then 2
             else 1
         end as level_d1,
-        cast(null as integer) as level_d2,
+        case
+            -- (a) decides level 2; (b) counts only where a machinery industry is defined for the main group.
+            when m.supplier_lq is null then null
+            when m.supplier_lq >= r.typology_d2_min_lq
+                and coalesce(m.machinery_lq >= r.typology_d2_min_lq, not m.has_machinery_definition)
+                and m.kibs_lq >= r.typology_d2_min_lq
+                and m.export_lq >= r.typology_d2_export_lq_level4 then 4
+            when m.supplier_lq >= r.typology_d2_min_lq
+                and coalesce(m.machinery_lq >= r.typology_d2_min_lq, not m.has_machinery_definition)
+                and m.kibs_lq >= r.typology_d2_min_lq then 3
+            when m.supplier_lq >= r.typology_d2_min_lq then 2
+            else 1
+        end as level_d2,
         case
             when m.export_share is null then null
             when m.export_share >= r.typology_d3_export_level4 then 4
@@ -96,7 +137,13 @@ levels as (
             when m.export_share >= r.typology_d3_export_level2 then 2
             else 1
         end as level_d3,
-        cast(null as integer) as level_d4,
+        case
+            when m.innovation_ratio is null then null
+            when m.innovation_ratio >= r.typology_d4_ratio_level4 then 4
+            when m.innovation_ratio >= r.typology_d4_ratio_level3 then 3
+            when m.innovation_ratio >= r.typology_d4_ratio_level2 then 2
+            else 1
+        end as level_d4,
         case
             when m.bank_density_ratio is null then null
             when m.bank_density_ratio >= r.typology_d5_density_level3
@@ -105,8 +152,21 @@ levels as (
             when m.bank_density_ratio >= r.typology_d5_density_level2 then 2
             else 1
         end as level_d5,
-        cast(null as integer) as level_d6,
-        cast(null as integer) as level_d7,
+        case
+            when m.skills_ratio is null then null
+            when m.skills_ratio > r.typology_d6_ratio_level4 then 4
+            when m.skills_ratio >= r.typology_d6_ratio_level3 then 3
+            when m.skills_ratio >= r.typology_d6_ratio_level2 then 2
+            else 1
+        end as level_d6,
+        case
+            when m.associations is null then null
+            when m.associations >= 1 and m.service_centres >= 1
+                and (m.labelled_cluster_organisations >= 1 or m.international_networks >= 1) then 4
+            when m.associations >= 1 and m.service_centres >= 1 then 3
+            when m.associations >= 1 then 2
+            else 1
+        end as level_d7,
         r.typology_max_missing_dims as max_missing_dims,
         -- Thresholds quoted by the explanations.
         r.typology_d1_firms_level2,

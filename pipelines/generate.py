@@ -16,10 +16,14 @@ The economy is calibrated, not noise:
 * units follow population (municipalities draw units in proportion to population);
 * specialised districts are planted in labour-market areas, with firm and employee counts
   drawn so that about half have more than 200 firms and 30 % more than 600, half fewer than
-  5,000 employees and 30 % more than 20,000 (the deck's size facts).
+  5,000 employees and 30 % more than 20,000 (the deck's size facts);
+* the typology's inputs come with them: an input-output table by division (subsector), patents,
+  trademarks and designs and the skilled workforce by municipality x class, and the district
+  institutions, all shaped by a capability profile 1-4 planted in each district (see the
+  "typology inputs" section below).
 
-Same arguments, same bytes: every draw comes from one seeded generator and files are
-written in a fixed order and format.
+Same arguments, same bytes: every draw comes from seeded generators (the register's, and
+separate ones for the typology inputs) and files are written in a fixed order and format.
 """
 
 from __future__ import annotations
@@ -249,6 +253,35 @@ def generate_italy(units: int, years: list[int], seed: int, out: Path) -> Genera
     district_lmas = rng.choice(len(lma_codes), size=n_districts, replace=False)
     district_classes = [IT_DISTRICT_CLASSES[i % len(IT_DISTRICT_CLASSES)] for i in rng.permutation(n_districts)]
     d_firms, d_employees = _district_sizes(rng, n_districts)
+    # Typology inputs (own generators: the draws above and below are unchanged by them).
+    profiles = capability_profiles(seed, n_districts)
+    divisions = ateco.filter(pl.col("level") == "division").get_column("code").to_list()
+    io_structure = _io_structure(
+        seed,
+        users=[d for d in divisions if 10 <= int(d) <= 33],
+        suppliers=[d for d in divisions if int(d) < 97],  # not households or extraterritorial bodies
+        links=IT_IO_LINKS,
+        services=IT_IO_SERVICES,
+    )
+    typology = _TypologyInputs(
+        IT_LAYOUT,
+        seed,
+        classes,
+        _ateco_section,
+        "C",
+        IT_SKILLED_SHARES,
+        IT_INNOVATION_RATES,
+        io_structure,
+        2,
+        codes,
+        pop,
+        area_lma,
+        lma_codes,
+        district_lmas,
+        district_classes,
+        profiles,
+        wages=IT_WAGES,
+    )
 
     report = GenerationReport("IT", years, {}, {}, [])
     lma_frame = pl.DataFrame(
@@ -293,6 +326,7 @@ def generate_italy(units: int, years: list[int], seed: int, out: Path) -> Genera
                         "industry_code": district_classes[d],
                         "firms": int(firms_t[d]),
                         "employees": int(parts_size[-1].sum()),
+                        "capability_profile": int(profiles[d]),
                     }
                 )
         area_idx = np.concatenate(parts_area)
@@ -351,6 +385,7 @@ def generate_italy(units: int, years: list[int], seed: int, out: Path) -> Genera
             .collect()
         )
         _write(exports, out / "it" / "exports" / str(year) / f"esportazioni_{year}.csv", ";", report, "cp1252")
+        typology.write(year, area_idx, klass, size, out, report)
         next_id += n
     return report
 
@@ -454,6 +489,34 @@ def generate_mexico(units: int, years: list[int], seed: int, out: Path) -> Gener
         candidates = [c for c in scian_codes if c.startswith(prefix)]
         district_codes.append(candidates[int(rng.integers(len(candidates)))])
     d_firms, d_employees = _district_sizes(rng, n_districts)
+    # Typology inputs (own generators: the draws above and below are unchanged by them).
+    profiles = capability_profiles(seed, n_districts)
+    subsectors = sorted({c[:3] for c in scian_codes})
+    io_structure = _io_structure(
+        seed,
+        users=[s for s in subsectors if _scian_sector(s) == "31-33"],
+        suppliers=subsectors,
+        links=MX_IO_LINKS,
+        services=MX_IO_SERVICES,
+    )
+    typology = _TypologyInputs(
+        MX_LAYOUT,
+        seed,
+        scian_codes,
+        _scian_sector,
+        "31-33",
+        MX_SKILLED_SHARES,
+        MX_INNOVATION_RATES,
+        io_structure,
+        3,
+        codes,
+        pop,
+        area_lma,
+        lma_codes,
+        district_lmas,
+        district_codes,
+        profiles,
+    )
 
     report = GenerationReport("MX", years, {}, {}, [])
     _write(
@@ -497,6 +560,7 @@ def generate_mexico(units: int, years: list[int], seed: int, out: Path) -> Gener
                         "industry_code": district_codes[d],
                         "firms": int(firms_t[d]),
                         "employees": int(parts_size[-1].sum()),
+                        "capability_profile": int(profiles[d]),
                     }
                 )
         area_idx = np.concatenate(parts_area)
@@ -556,6 +620,7 @@ def generate_mexico(units: int, years: list[int], seed: int, out: Path) -> Gener
         # Exports by municipality x HS 6-digit product of the unit's industry (via ISIC Rev.4).
         exports = _mx_exports(year_rng, area, code, size)
         _write(exports, out / "mx" / "exports" / str(year) / f"exportaciones_{year}.csv", ",", report)
+        typology.write(year, area_idx, code, size, out, report)
         next_id += n
     return report
 
@@ -585,6 +650,376 @@ def _mx_exports(rng: np.random.Generator, area: np.ndarray, code: np.ndarray, si
         .agg(pl.col("valor_usd").sum().cast(pl.Int64))
         .sort("cve_mun", "hs6")
     )
+
+
+# ---------------------------------------------------------------- typology inputs (D2, D4, D6, D7)
+#
+# Input-output coefficients, innovation counts, workforce skills and wages, and institutions.
+# Every draw here comes from generators of their own (stream TYPOLOGY_STREAM), never from the
+# register's, so that adding or changing these files leaves every other file byte-identical.
+#
+# Planted districts get a capability profile 1-4 (low to high) that scales their innovation
+# intensity, their skilled share (and wages) and the institutions they have; the profile is
+# recorded in GENERATED.json so that the typology can be checked against what was planted.
+
+TYPOLOGY_STREAM = 7
+PROFILE_INNOVATION = {1: 0.3, 2: 0.8, 3: 1.5, 4: 3.0}  # x the national manufacturing rate
+PROFILE_SKILLS = {1: 0.7, 2: 0.95, 3: 1.15, 4: 1.35}  # x the national manufacturing skilled share
+PROFILE_WAGES = {1: 0.97, 2: 0.99, 3: 1.02, 4: 1.05}  # wage premium on top of the skill mix
+PROFILE_INSTITUTIONS = {
+    1: (),
+    2: ("association",),
+    3: ("association", "service_centre"),
+    4: ("association", "service_centre", "cluster_organisation"),  # every other one also a network
+}
+# Technical coefficients a_jm: each user has 3-8 suppliers (its own division among them), within
+# this range, with total intermediate inputs of at most IO_MAX_INPUT_SHARE of output.
+IO_RANGE = (0.005, 0.25)
+IO_SUPPLIERS = (3, 8)
+IO_MAX_INPUT_SHARE = 0.75
+
+# Real links of input-output tables (supplier division -> user division), ATECO 2007 divisions.
+IT_IO_LINKS = {
+    "10": ("01", "03", "17", "22"),  # food: agriculture, fishing, packaging
+    "11": ("01", "10", "23"),  # beverages: agriculture, food, glass
+    "12": ("01",),
+    "13": ("01", "20"),  # textiles: fibres, dyes
+    "14": ("13",),  # clothing <- textiles
+    "15": ("20", "10"),  # leather and footwear <- tanning chemicals, hides
+    "16": ("02",),  # wood <- forestry
+    "17": ("16", "20"),
+    "18": ("17", "20"),  # printing <- paper
+    "19": ("06",),  # refining <- crude oil
+    "20": ("19", "06"),  # chemicals <- refining
+    "21": ("20",),  # pharmaceuticals <- chemicals
+    "22": ("20", "19"),  # plastics <- chemicals
+    "23": ("08", "35", "20"),  # ceramics, glass <- quarrying, energy
+    "24": ("07", "35", "38"),  # basic metals <- ores, energy, scrap
+    "25": ("24",),  # fabricated metal <- basic metals
+    "26": ("27", "25"),
+    "27": ("24", "26", "22"),
+    "28": ("25", "24", "27", "26"),  # machinery <- metal products, steel, electrical
+    "29": ("25", "22", "24", "27", "28"),  # motor vehicles
+    "30": ("25", "24", "28", "27"),
+    "31": ("16", "13", "22", "25"),  # furniture <- wood, textiles (upholstery), plastics
+    "32": ("24", "22"),  # jewellery <- precious metals
+    "33": ("28", "25", "27"),
+}
+IT_IO_SERVICES = ("35", "46", "49", "52", "64", "68", "69", "70", "71", "73", "77", "82")
+MX_IO_LINKS = {
+    "311": ("111", "112", "114", "322", "326"),
+    "312": ("111", "311", "327"),
+    "313": ("111", "325"),
+    "314": ("313",),
+    "315": ("313", "314"),  # apparel <- textile mills
+    "316": ("112", "325"),  # leather and footwear <- hides, tanning chemicals
+    "321": ("113",),
+    "322": ("321", "325"),
+    "323": ("322", "325"),
+    "324": ("211",),
+    "325": ("324", "211"),
+    "326": ("325", "324"),  # plastics <- chemicals
+    "327": ("212", "221", "325"),
+    "331": ("212", "221"),
+    "332": ("331",),
+    "333": ("332", "331", "335"),
+    "334": ("335", "326"),
+    "335": ("331", "334", "326"),
+    "336": ("332", "326", "331", "335", "334"),  # vehicles and parts
+    "337": ("321", "313", "332"),  # furniture <- wood, textiles
+    "339": ("331", "326"),
+}
+MX_IO_SERVICES = ("221", "431", "434", "484", "488", "493", "522", "531", "532", "541", "561")
+
+# Innovation: rights per 1,000 employees in manufacturing (patents, trademarks, designs); order of
+# magnitude of national and European filings by residents over manufacturing employment [O].
+IT_INNOVATION_RATES = (2.5, 6.0, 2.0)
+MX_INNOVATION_RATES = (0.2, 2.5, 0.4)
+# Skilled share (ISCO-08 major groups 2 and 3) by sector; manufacturing about 0.25.
+IT_SKILLED_SHARES = {
+    "A": 0.05, "B": 0.20, "C": 0.25, "D": 0.45, "E": 0.20, "F": 0.12, "G": 0.18, "H": 0.15,
+    "I": 0.08, "J": 0.60, "K": 0.60, "L": 0.40, "M": 0.65, "N": 0.20, "O": 0.50, "P": 0.70,
+    "Q": 0.55, "R": 0.30, "S": 0.20, "T": 0.05, "U": 0.50,
+}  # fmt: skip
+MX_SKILLED_SHARES = {
+    "11": 0.05, "21": 0.20, "22": 0.45, "23": 0.12, "31-33": 0.25, "43": 0.18, "46": 0.12,
+    "48-49": 0.12, "51": 0.55, "52": 0.55, "53": 0.30, "54": 0.65, "55": 0.50, "56": 0.15,
+    "61": 0.70, "62": 0.50, "71": 0.20, "72": 0.06, "81": 0.12, "93": 0.50,
+}  # fmt: skip
+# Annual gross wage per worker (Italy, euro): the wage bill follows the skill mix.
+IT_WAGES = {"skilled": 38_000.0, "other": 24_000.0}
+
+
+def _typology_rng(seed: int, *stream: int) -> np.random.Generator:
+    return np.random.default_rng([seed, TYPOLOGY_STREAM, *stream])
+
+
+def capability_profiles(seed: int, n_districts: int) -> np.ndarray:
+    """Profile 1-4 of each planted district: a seeded permutation taken modulo 4, so that
+    every level occurs when there are at least four districts."""
+    return _typology_rng(seed, 1).permutation(n_districts) % 4 + 1
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """File names and column names of one country's typology inputs."""
+
+    folder: str
+    separator: str
+    encoding: str
+    area: str
+    code: str
+    io: tuple[str, str, str, str]  # file pattern, supplier, user, coefficient
+    innovation: tuple[str, str, str, str]  # file pattern, patents, trademarks, designs
+    workforce: tuple[str, str, str, str | None]  # file pattern, workers, skilled, wage bill
+    institutions: tuple[str, str, str, str, str]  # file pattern, id, name, kind, labelled
+    kind_labels: dict[str, str]
+    labelled_labels: tuple[str, str]  # (true, false)
+    names: dict[str, str]  # kind -> name template with {code} and {lma}
+    id_prefix: str
+
+
+IT_LAYOUT = _Layout(
+    folder="it",
+    separator=";",
+    encoding="cp1252",
+    area="codice_comune",
+    code="ateco_2007",
+    io=("io/{year}/coefficienti_io_{year}.csv", "divisione_fornitrice", "divisione_utilizzatrice", "coefficiente"),
+    innovation=("innovation/{year}/brevetti_marchi_disegni_{year}.csv", "brevetti", "marchi", "disegni"),
+    workforce=("workforce/{year}/addetti_qualifiche_{year}.csv", "addetti", "addetti_qualificati", "monte_salari"),
+    institutions=("institutions/{year}/istituzioni_{year}.csv", "id_istituzione", "denominazione", "tipo", "etichetta"),
+    kind_labels={
+        "association": "associazione",
+        "service_centre": "centro_servizi",
+        "cluster_organisation": "cluster",
+        "international_network": "rete_internazionale",
+    },
+    labelled_labels=("S", "N"),
+    names={
+        "association": "Associazione di categoria sintetica {code} ({lma})",
+        "service_centre": "Centro servizi sintetico {code} ({lma})",
+        "cluster_organisation": "Cluster sintetico {code} ({lma})",
+        "international_network": "Rete internazionale sintetica {code} ({lma})",
+    },
+    id_prefix="IST",
+)
+MX_LAYOUT = _Layout(
+    folder="mx",
+    separator=",",
+    encoding="utf-8",
+    area="cve_mun",
+    code="scian",
+    io=("io/{year}/coeficientes_mip_{year}.csv", "subsector_origen", "subsector_destino", "coeficiente"),
+    innovation=("innovation/{year}/propiedad_industrial_{year}.csv", "patentes", "marcas", "disenos"),
+    workforce=("workforce/{year}/personal_ocupado_{year}.csv", "personal_ocupado", "personal_calificado", None),
+    institutions=("institutions/{year}/instituciones_{year}.csv", "id_institucion", "nombre", "tipo", "etiquetado"),
+    kind_labels={
+        "association": "camara",
+        "service_centre": "centro_servicios",
+        "cluster_organisation": "cluster",
+        "international_network": "red_internacional",
+    },
+    labelled_labels=("1", "0"),
+    names={
+        "association": "Camara sectorial sintetica {code} ({lma})",
+        "service_centre": "Centro de servicios sintetico {code} ({lma})",
+        "cluster_organisation": "Cluster sintetico {code} ({lma})",
+        "international_network": "Red internacional sintetica {code} ({lma})",
+    },
+    id_prefix="INS",
+)
+
+
+def _io_structure(
+    seed: int, users: list[str], suppliers: list[str], links: dict, services: tuple[str, ...]
+) -> pl.DataFrame:
+    """Base technical coefficients (supplier, user, coefficient), stable across years."""
+    rng = _typology_rng(seed, 3)
+    known = set(suppliers)
+    lo, hi = IO_RANGE
+    rows_s, rows_u, values = [], [], []
+    for user in users:  # a few dozen divisions
+        linked = [user] + [s for s in links.get(user, ()) if s in known and s != user]
+        linked = linked[: IO_SUPPLIERS[1]]
+        k = max(len(linked), int(rng.integers(IO_SUPPLIERS[0], IO_SUPPLIERS[1] + 1)))
+        others = [s for s in suppliers if s not in linked]
+        weights = np.array([4.0 if s in services else 1.0 for s in others])
+        extra = np.sort(rng.choice(len(others), size=k - len(linked), replace=False, p=weights / weights.sum()))
+        chosen = linked + [others[i] for i in extra]
+        v = np.concatenate(
+            [
+                rng.uniform(0.08, hi, size=1),  # own division
+                rng.uniform(0.03, 0.18, size=len(linked) - 1),  # the real links
+                np.exp(rng.uniform(np.log(lo), np.log(0.08), size=extra.size)),  # everything else
+            ]
+        )
+        v = np.clip(v * min(1.0, IO_MAX_INPUT_SHARE / v.sum()), lo, hi)
+        rows_s += chosen
+        rows_u += [user] * len(chosen)
+        values.append(v)
+    return pl.DataFrame({"supplier": rows_s, "user": rows_u, "base": np.concatenate(values)})
+
+
+class _TypologyInputs:
+    """One country's structure for the typology inputs (fixed over years) and its yearly writer."""
+
+    def __init__(
+        self,
+        layout: _Layout,
+        seed: int,
+        industry_codes: list[str],
+        sector_of,
+        manufacturing_sector: str,
+        skilled_shares: dict[str, float],
+        innovation_rates: tuple[float, float, float],
+        io_tables: pl.DataFrame,
+        prefix_len: int,
+        area_codes: list[str],
+        pop: np.ndarray,
+        area_lma: np.ndarray,
+        lma_codes: list[str],
+        district_lmas: np.ndarray,
+        district_codes: list[str],
+        profiles: np.ndarray,
+        wages: dict[str, float] | None = None,
+    ) -> None:
+        self.layout, self.seed = layout, seed
+        self.area_codes = np.asarray(area_codes)
+        self.area_lma = area_lma
+        self.district_lmas = np.asarray(district_lmas)
+        self.district_codes = list(district_codes)
+        self.profiles = np.asarray(profiles)
+        self.rates = np.asarray(innovation_rates, dtype=float)
+        self.wages = wages
+        self.io = io_tables
+        # Per industry code (sorted): manufacturing flag and the sector's skilled share. One national
+        # rate and one skilled share for all of manufacturing, so that a district's departure from
+        # them is its profile, not its industry.
+        self.codes = np.array(sorted(set(industry_codes)))
+        sectors = [sector_of(c) for c in self.codes]
+        self.is_manufacturing = np.array([s == manufacturing_sector for s in sectors])
+        self.skilled_share = np.array([skilled_shares.get(s, 0.2) for s in sectors])
+        self.institutions = self._institutions(prefix_len, pop, lma_codes)
+
+    # -- institutions (fixed over years)
+
+    def _institutions(self, prefix_len: int, pop: np.ndarray, lma_codes: list[str]) -> pl.DataFrame:
+        rng = _typology_rng(self.seed, 2)
+        # Seat of an area's institutions: its most populous municipality.
+        order = np.lexsort((-pop, self.area_lma))
+        first = np.unique(self.area_lma[order], return_index=True)[1]
+        seat = dict(zip(self.area_lma[order][first].tolist(), order[first].tolist(), strict=True))
+        rows: list[tuple[int, str, str, bool]] = []  # (area index, kind, industry code, labelled)
+        networks = 0
+        for d, profile in enumerate(self.profiles.tolist()):
+            area = seat[int(self.district_lmas[d])]
+            code = self.district_codes[d]
+            for kind in PROFILE_INSTITUTIONS[profile]:
+                served = code[:prefix_len] if kind == "association" else code
+                rows.append((area, kind, served, kind == "cluster_organisation"))
+            if profile == 4:  # the first, third, ... also belong to an international network
+                if networks % 2 == 0:
+                    rows.append((area, "international_network", code, False))
+                networks += 1
+        # A few background associations in areas without a planted district.
+        free = np.setdiff1d(np.arange(len(lma_codes)), self.district_lmas)
+        n_background = min(free.size, max(4, len(lma_codes) // 40))
+        manufacturing_prefixes = sorted({c[:prefix_len] for c in self.codes[self.is_manufacturing]})
+        for lma in np.sort(rng.choice(free, size=n_background, replace=False)).tolist():
+            served = manufacturing_prefixes[int(rng.integers(len(manufacturing_prefixes)))]
+            rows.append((seat[lma], "association", served, False))
+        lay = self.layout
+        return pl.DataFrame(
+            {
+                lay.area: [str(self.area_codes[a]) for a, *_ in rows],
+                lay.institutions[1]: [f"{lay.id_prefix}{i + 1:05d}" for i in range(len(rows))],
+                lay.institutions[2]: [
+                    lay.names[k].format(code=c, lma=lma_codes[self.area_lma[a]]) for a, k, c, _ in rows
+                ],
+                lay.institutions[3]: [lay.kind_labels[k] for _, k, _, _ in rows],
+                lay.institutions[4]: [lay.labelled_labels[0 if flag else 1] for *_, flag in rows],
+                lay.code: [c for _, _, c, _ in rows],
+            }
+        )
+
+    # -- yearly files
+
+    def write(
+        self, year: int, area_idx: np.ndarray, code: np.ndarray, size: np.ndarray, out: Path, report: GenerationReport
+    ) -> None:
+        lay = self.layout
+        rng = np.random.default_rng([self.seed, year, TYPOLOGY_STREAM])
+        folder = out / lay.folder
+
+        def path(pattern: str) -> Path:
+            return folder / pattern.format(year=year)
+
+        # Input-output coefficients: the fixed structure with a small yearly drift.
+        drift = np.exp(rng.normal(0.0, 0.04, size=self.io.height))
+        coefficient = np.round(np.clip(self.io.get_column("base").to_numpy() * drift, *IO_RANGE), 4)
+        io = pl.DataFrame(
+            {
+                lay.io[1]: self.io.get_column("supplier"),
+                lay.io[2]: self.io.get_column("user"),
+                lay.io[3]: [f"{v:.4f}" for v in coefficient],
+            }
+        ).sort(lay.io[2], lay.io[1])
+        _write(io, path(lay.io[0]), lay.separator, report, lay.encoding)
+
+        # Cells: municipality x industry code with the register's employees.
+        cells = (
+            pl.DataFrame({"area": area_idx, "code": code.astype(str), "workers": size})
+            .group_by("area", "code")
+            .agg(pl.col("workers").sum())
+            .sort("area", "code")
+        )
+        c_area = cells.get_column("area").to_numpy()
+        c_code = cells.get_column("code").to_numpy().astype(str)
+        workers = cells.get_column("workers").to_numpy()
+        k = np.searchsorted(self.codes, c_code)
+        profile = np.zeros(cells.height, dtype=np.int64)  # 0: not a planted district's cell
+        c_lma = self.area_lma[c_area]
+        for d in range(self.district_lmas.size):  # districts, not units
+            profile[(c_lma == self.district_lmas[d]) & (c_code == self.district_codes[d])] = self.profiles[d]
+        area_out = self.area_codes[c_area]
+
+        # Innovation: Poisson around the national rate per 1,000 employees, scaled in districts.
+        manuf = self.is_manufacturing[k]
+        boost = np.array([1.0] + [PROFILE_INNOVATION[p] for p in (1, 2, 3, 4)])[profile]
+        lam = (workers / 1000.0 * boost)[:, None] * self.rates[None, :]
+        counts = rng.poisson(lam[manuf])
+        keep = counts.sum(axis=1) > 0
+        innovation = pl.DataFrame(
+            {
+                lay.area: area_out[manuf][keep],
+                lay.code: c_code[manuf][keep],
+                lay.innovation[1]: counts[keep, 0],
+                lay.innovation[2]: counts[keep, 1],
+                lay.innovation[3]: counts[keep, 2],
+            }
+        )
+        _write(innovation, path(lay.innovation[0]), lay.separator, report, lay.encoding)
+
+        # Workforce: every cell; skilled workers binomial, the wage bill from the skill mix.
+        skills = np.array([1.0] + [PROFILE_SKILLS[p] for p in (1, 2, 3, 4)])[profile]
+        share = np.clip(self.skilled_share[k] * skills, 0.01, 0.95)
+        skilled = rng.binomial(workers, share)
+        workforce = {
+            lay.area: area_out,
+            lay.code: c_code,
+            lay.workforce[1]: workers,
+            lay.workforce[2]: skilled,
+        }
+        if self.wages is not None and lay.workforce[3] is not None:
+            premium = np.array([1.0] + [PROFILE_WAGES[p] for p in (1, 2, 3, 4)])[profile]
+            noise = rng.lognormal(0.0, 0.08, size=cells.height)
+            wage_bill = (skilled * self.wages["skilled"] + (workers - skilled) * self.wages["other"]) * premium * noise
+            workforce[lay.workforce[3]] = np.round(wage_bill).astype(np.int64)
+        _write(pl.DataFrame(workforce), path(lay.workforce[0]), lay.separator, report, lay.encoding)
+
+        # Institutions: the same list every year.
+        _write(self.institutions, path(lay.institutions[0]), lay.separator, report, lay.encoding)
 
 
 GENERATORS = {"IT": generate_italy, "MX": generate_mexico}

@@ -90,3 +90,171 @@ def test_bad_arguments_are_refused(tmp_path):
         generate("BR", 5000, [2021], 1, tmp_path)
     with pytest.raises(ValueError, match="at least 1,000"):
         generate("IT", 10, [2021], 1, tmp_path)
+
+
+# ---------------------------------------------------------------- typology inputs (D2, D4, D6, D7)
+
+TYPOLOGY_FILES = {
+    "IT": [
+        "it/io/{y}/coefficienti_io_{y}.csv",
+        "it/innovation/{y}/brevetti_marchi_disegni_{y}.csv",
+        "it/workforce/{y}/addetti_qualifiche_{y}.csv",
+        "it/institutions/{y}/istituzioni_{y}.csv",
+    ],
+    "MX": [
+        "mx/io/{y}/coeficientes_mip_{y}.csv",
+        "mx/innovation/{y}/propiedad_industrial_{y}.csv",
+        "mx/workforce/{y}/personal_ocupado_{y}.csv",
+        "mx/institutions/{y}/instituciones_{y}.csv",
+    ],
+}
+SEPARATOR = {"IT": ";", "MX": ","}
+
+
+def _read(folder, country, relative):
+    return pl.read_csv(folder / relative, separator=SEPARATOR[country], infer_schema=False, encoding="utf8-lossy")
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """One small IT and MX sample over two years, shared by the typology-input tests."""
+    folder = tmp_path_factory.mktemp("typology")
+    reports = {c: generate(c, 8000, [2020, 2021], 11, folder) for c in ("IT", "MX")}
+    return folder, reports
+
+
+@pytest.mark.parametrize("country", ["IT", "MX"])
+def test_typology_inputs_same_seed_same_bytes(tmp_path, country):
+    generate(country, 5000, [2020, 2021], 42, tmp_path / "a")
+    generate(country, 5000, [2020, 2021], 42, tmp_path / "b")
+    a, b = _digests(tmp_path / "a"), _digests(tmp_path / "b")
+    new = [p.format(y=y) for p in TYPOLOGY_FILES[country] for y in (2020, 2021)]
+    assert set(new) <= set(a)
+    assert {p: a[p] for p in new} == {p: b[p] for p in new}
+
+
+@pytest.mark.parametrize("country", ["IT", "MX"])
+def test_input_output_coefficients_are_in_range(generated, country):
+    folder, _ = generated
+    io = _read(folder, country, TYPOLOGY_FILES[country][0].format(y=2021))
+    supplier, user, value = io.columns
+    io = io.with_columns(pl.col(value).cast(pl.Float64))
+    assert io.get_column(value).min() >= 0.005 and io.get_column(value).max() <= 0.25
+    assert io.select(supplier, user).is_duplicated().sum() == 0
+    per_user = io.group_by(user).agg(pl.col(supplier), pl.col(value).sum().alias("total"))
+    if country == "IT":
+        assert sorted(per_user.get_column(user).to_list()) == [f"{d}" for d in range(10, 34)]
+        links = [("13", "14"), ("15", "15"), ("20", "22"), ("16", "31"), ("24", "25")]
+    else:
+        assert {u[:2] for u in per_user.get_column(user).to_list()} == {"31", "32", "33"}
+        links = [("313", "315"), ("316", "316"), ("325", "326"), ("321", "337"), ("331", "332")]
+    for row in per_user.iter_rows(named=True):
+        assert 3 <= len(row[supplier]) <= 8
+        assert row[user] in row[supplier]  # its own division
+        assert row["total"] < 1.0
+    pairs = set(io.select(supplier, user).iter_rows())
+    assert set(links) <= pairs
+
+
+def test_workforce_equals_the_register_by_municipality_and_class(generated):
+    folder, reports = generated
+    for year in (2020, 2021):
+        units = _read(folder, "IT", f"it/asia_ul/{year}/unita_locali_{year}.csv")
+        register = units.group_by("codice_comune", pl.col("ateco_2007").str.slice(0, 5)).agg(
+            pl.col("addetti").cast(pl.Int64).sum().alias("register")
+        )
+        workforce = _read(folder, "IT", TYPOLOGY_FILES["IT"][2].format(y=year)).with_columns(
+            pl.col("addetti", "addetti_qualificati", "monte_salari").cast(pl.Int64)
+        )
+        joined = register.join(workforce, on=["codice_comune", "ateco_2007"], how="full", coalesce=True)
+        assert joined.height == register.height == workforce.height
+        assert (joined.get_column("register") == joined.get_column("addetti")).all()
+        assert (workforce.get_column("addetti_qualificati") <= workforce.get_column("addetti")).all()
+        assert (workforce.get_column("monte_salari") > 0).all()
+        # Outside the planted districts, about a quarter of manufacturing workers are skilled.
+        lma = _read(folder, "IT", "it/lma/comuni_sll.csv").select("codice_comune", "codice_sll")
+        district_lmas = [d["lma_code"] for d in reports["IT"].districts]
+        manufacturing = workforce.join(lma, on="codice_comune").filter(
+            pl.col("ateco_2007").str.slice(0, 2).cast(pl.Int32).is_between(10, 33)
+            & ~pl.col("codice_sll").is_in(district_lmas)
+        )
+        share = manufacturing.get_column("addetti_qualificati").sum() / manufacturing.get_column("addetti").sum()
+        assert share == pytest.approx(0.25, abs=0.03)
+
+        # Mexico's register gives bands only: the workers of a cell lie within its bands' bounds.
+        denue = _read(folder, "MX", f"mx/denue/{year}/denue_{year}.csv")
+        bounds = (
+            denue.with_columns(
+                pl.col("clee").str.slice(0, 5).alias("cve_mun"),
+                pl.col("clee").str.slice(5, 6).alias("scian"),
+                pl.col("per_ocu").str.extract(r"^(\d+)").cast(pl.Int64).alias("lower"),
+                pl.col("per_ocu").str.extract(r" a (\d+) ").cast(pl.Int64).fill_null(10**9).alias("upper"),
+            )
+            .group_by("cve_mun", "scian")
+            .agg(pl.col("lower").sum(), pl.col("upper").sum())
+        )
+        mx = _read(folder, "MX", TYPOLOGY_FILES["MX"][2].format(y=year)).with_columns(
+            pl.col("personal_ocupado", "personal_calificado").cast(pl.Int64)
+        )
+        joined = bounds.join(mx, on=["cve_mun", "scian"], how="full", coalesce=True)
+        assert joined.height == bounds.height == mx.height
+        assert (
+            joined.select(
+                (pl.col("personal_ocupado") >= pl.col("lower")) & (pl.col("personal_ocupado") <= pl.col("upper"))
+            )
+            .to_series()
+            .all()
+        )
+        assert mx.get_column("personal_ocupado").sum() == reports["MX"].employees[year]
+
+
+@pytest.mark.parametrize("country", ["IT", "MX"])
+def test_every_capability_profile_is_planted(generated, country):
+    folder, reports = generated
+    manifest = json.loads((folder / country.lower() / "GENERATED.json").read_text())
+    profiles = [d["capability_profile"] for d in manifest["planted_districts"]]
+    assert len(profiles) >= 4
+    assert set(profiles) == {1, 2, 3, 4}
+    assert profiles == [d["capability_profile"] for d in reports[country].districts]
+
+
+@pytest.mark.parametrize("country", ["IT", "MX"])
+def test_institutions_follow_the_capability_profile(generated, country):
+    folder, reports = generated
+    lma_file, area, code = (
+        ("it/lma/comuni_sll.csv", "codice_comune", "ateco_2007")
+        if country == "IT"
+        else ("mx/lma/municipios_zonas.csv", "cve_mun", "scian")
+    )
+    lma = _read(folder, country, lma_file)
+    lma = lma.select(pl.col(area), pl.col(lma.columns[1]).alias("lma"))
+    institutions = _read(folder, country, TYPOLOGY_FILES[country][3].format(y=2021)).join(lma, on=area)
+    kind_col, labelled_col = institutions.columns[3], institutions.columns[4]
+    labelled_true = "S" if country == "IT" else "1"
+    assert institutions.get_column(institutions.columns[1]).is_unique().all()
+    seen_profile_4 = 0
+    for district in reports[country].districts:
+        own = institutions.filter(
+            (pl.col("lma") == district["lma_code"]) & pl.lit(district["industry_code"]).str.starts_with(pl.col(code))
+        )
+        kinds = set(own.get_column(kind_col).to_list())
+        profile = district["capability_profile"]
+        if profile == 1:
+            assert own.height == 0
+        elif profile == 2:
+            assert kinds == {"associazione" if country == "IT" else "camara"}
+        elif profile == 3:
+            assert len(kinds) == 2 and "cluster" not in kinds
+        else:
+            seen_profile_4 += 1
+            clusters = own.filter(pl.col(kind_col) == "cluster")
+            assert clusters.height == 1
+            assert clusters.get_column(labelled_col).to_list() == [labelled_true]
+            assert clusters.get_column(code).to_list() == [district["industry_code"]]
+        # All of a district's institutions sit in one municipality of its labour-market area.
+        assert own.get_column(area).n_unique() <= 1
+    assert seen_profile_4 >= 1
+    # Only cluster organisations are labelled; background associations sit outside the districts.
+    assert set(institutions.filter(pl.col(labelled_col) == labelled_true).get_column(kind_col)) == {"cluster"}
+    district_lmas = {d["lma_code"] for d in reports[country].districts}
+    assert institutions.filter(~pl.col("lma").is_in(district_lmas)).height >= 4

@@ -30,7 +30,7 @@ UNITS = {  # area -> [(ATECO class, employees, count)]
 
 
 @pytest.fixture(scope="module")
-def sforzi(tmp_path_factory):
+def sforzi_paths(tmp_path_factory):
     from pipelines.refresh import run_refresh
 
     raw = tmp_path_factory.mktemp("raw")
@@ -50,7 +50,12 @@ def sforzi(tmp_path_factory):
     paths = ProjectPaths(raw, tmp_path_factory.mktemp("warehouse"))
     report = run_refresh(paths, steps_to_run=("reference", "ingest", "build"))
     assert report.ok, [(s.label, s.error) for s in report.steps if not s.ok]
-    con = duckdb.connect(str(paths.warehouse_db), read_only=True)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def sforzi(sforzi_paths):
+    con = duckdb.connect(str(sforzi_paths.warehouse_db), read_only=True)
     rows = con.execute("select * from marts.sforzi_istat where country = 'IT'").df()
     con.close()
     return rows.set_index("area_code")
@@ -104,6 +109,26 @@ def test_statistics_without_sizes_are_not_guessed(refreshed):
         ).fetchall()
     assert rows == [(None, "no unit sizes in the inputs (statistics without size classes): "
                            "steps 3 and 5 cannot be applied")]
+
+
+def test_sforzi_istat_can_define_the_districts(sforzi_paths, tmp_path):
+    import shutil
+
+    from pipelines.sensitivity import rebuild_rule_models
+
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(sforzi_paths.warehouse_db, copy)
+    rebuild_rule_models(copy, {"district_method": "sforzi_istat"})
+    with duckdb.connect(str(copy), read_only=True) as con:
+        rows = con.execute(
+            "select area_code, main_industry_code, employees, identification_method from marts.districts "
+            "where country = 'IT' order by area_code"
+        ).fetchall()
+        typed = con.execute("select count(*) from marts.district_typology where country = 'IT'").fetchone()[0]
+    # The two areas that pass steps 2-5; the main industry is the main group's leading class
+    # (SLLA: weaving 13.20 with 21 units, 300 employees; SLLD: furniture 31.09, 400 employees).
+    assert rows == [("SLLA", "13.20", 300, "sforzi_istat"), ("SLLD", "31.09", 400, "sforzi_istat")]
+    assert typed == 2
 
 
 def pd_isna(value) -> bool:

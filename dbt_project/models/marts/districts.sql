@@ -1,5 +1,9 @@
 -- District identification, by the method named in var district_method (dbt_project.yml):
--- lq_size_v1 (default) or cluster_mapping (the ECO-star route). lq_size_v1: a region (labour-market area
+-- lq_size_v1 (default), sforzi_istat (the ISTAT sequence of marts.sforzi_istat) or cluster_mapping
+-- (the ECO-star route). sforzi_istat: every labour-market area that passes steps 2-5 is a
+-- district; its main industry is the ISTAT group of step 4, and the district's main industry code
+-- is the group's class with the highest prevalence index in the area (the indicators are measured
+-- on that class). lq_size_v1: a region (labour-market area
 -- where the country's setting and a map allow, otherwise a municipality or county) is a district
 -- when it specialises in a manufacturing industry with the LQ, establishment, employee and
 -- national share thresholds of dbt_project/seeds/rule_parameters.csv. Its main industry is the
@@ -35,6 +39,15 @@ qualifying as (
     {%- if var('district_method') == 'cluster_mapping' %}
     -- The cluster-mapping route (ECO stars): see int_cluster_route_candidates.
     select * from {{ ref('int_cluster_route_candidates') }}
+    {%- elif var('district_method') == 'sforzi_istat' %}
+    select c.*
+    from cells as c
+    inner join {{ ref('sforzi_istat') }} as f
+        on f.country = c.country and f.ref_year = c.ref_year and f.area_code = c.region_code and f.is_district
+    inner join {{ ref('int_industry_code_groups') }} as g
+        on g.industry_system = c.industry_system and g.industry_code = c.industry_code
+        and g.group_code = f.main_group_code
+    where c.employees > 0
     {%- elif var('district_method') == 'lq_size_v1' %}
     select c.*
     from cells as c
@@ -46,7 +59,7 @@ qualifying as (
       and c.employees >= r.district_min_employees
       and round(c.national_share, 8) >= r.district_min_national_share
     {%- else %}
-    {{ exceptions.raise_compiler_error("var district_method must be lq_size_v1 or cluster_mapping, not " ~ var('district_method')) }}
+    {{ exceptions.raise_compiler_error("var district_method must be lq_size_v1, sforzi_istat or cluster_mapping, not " ~ var('district_method')) }}
     {%- endif %}
 ),
 

@@ -37,6 +37,10 @@ PUBLISHED_TABLES: dict[str, tuple[str, ...]] = {
     "district_lifecycle": ("country", "ref_year", "district_id"),
     "district_gaps": ("country", "ref_year", "district_id", "item_order"),
     "size_facts": ("country", "ref_year", "fact"),
+    "classification_gaps": ("country", "ref_year", "code_system", "code"),
+    "industry_proximity": ("division_i", "division_j"),
+    "partner_matches": ("second_district_id", "rank_for_second"),
+    "partner_top5": ("country", "district_id"),
 }
 # Older DuckDB readers (BI drivers embed them) open files written with this storage version.
 STORAGE_COMPATIBILITY_VERSION = "v1.4.0"

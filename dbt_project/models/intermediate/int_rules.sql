@@ -26,7 +26,10 @@
     'overlay_marshallian_max_hhi', 'overlay_mass_producer_min_share', 'cluster_route_min_stars',
     'typology_d2_supplier_min_coefficient', 'typology_d2_min_lq', 'typology_d2_export_lq_level4',
     'typology_d4_ratio_level2', 'typology_d4_ratio_level3', 'typology_d4_ratio_level4',
-    'typology_d6_ratio_level2', 'typology_d6_ratio_level3', 'typology_d6_ratio_level4'
+    'typology_d6_ratio_level2', 'typology_d6_ratio_level3', 'typology_d6_ratio_level4',
+    'match_weight_m1', 'match_weight_m3', 'match_weight_m4', 'match_weight_m5', 'match_weight_m7',
+    'match_weight_m6', 'match_strength_min_lq', 'match_proximity_min_rca', 'match_machinery_min_lq',
+    'match_user_min_lq'
 ] %}
 {%- for name in overrides if name not in names %}
 {{ exceptions.raise_compiler_error('rule_overrides names ' ~ name ~ ', which is not a parameter of the rule set; known: ' ~ names | join(', ')) }}

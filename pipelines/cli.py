@@ -349,30 +349,56 @@ def rules_show(
 @app.command()
 def sensitivity(
     parameter: Annotated[
-        list[str] | None, typer.Option("--parameter", help="Parameter to move (repeatable); default: all district, typology and life-cycle thresholds.")
+        list[str] | None,
+        typer.Option("--parameter", help="Parameter to move (repeatable); default: all district, typology and "
+                     "life-cycle thresholds, or with --matching all composite weights."),
     ] = None,
-    delta: Annotated[float, typer.Option("--delta", help="Relative move of each threshold.")] = 0.10,
+    delta: Annotated[
+        float | None, typer.Option("--delta", help="Relative move of each parameter (default 0.10; 0.20 with --matching).")
+    ] = None,
+    matching: Annotated[
+        bool, typer.Option("--matching", help="Stability of the partner lists when each matching weight moves.")
+    ] = False,
     warehouse: WarehouseOption = None,
 ) -> None:
-    """How many districts change (identified, class) when each threshold moves by +-delta."""
-    from pipelines.sensitivity import run_sensitivity
+    """How many districts change (identified, class) when each threshold moves by +-delta; with
+    --matching, how many Latin American districts change their best partner or top five."""
+    from pipelines.sensitivity import run_matching_sensitivity, run_sensitivity
 
     paths = _paths(None, warehouse)
+    delta = delta if delta is not None else (0.20 if matching else 0.10)
+
+    def progress(p, v):
+        if not console.is_terminal:
+            console.print(f"  {p} = {v:g} ...", highlight=False)
+
     try:
-        rows = run_sensitivity(
-            paths, parameter, delta,
-            progress=lambda p, v: console.print(f"  {p} = {v:g} ...", highlight=False) if not console.is_terminal else None,
-        )
+        if matching:
+            rows = run_matching_sensitivity(paths, parameter, delta, progress=progress)
+        else:
+            rows = run_sensitivity(paths, parameter, delta, progress=progress)
     except (ValueError, FileNotFoundError) as exc:
         err.print(f"[red]error[/red] {exc}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    table = Table("parameter", "base", "moved to", "districts", "added", "removed", "class changes", "stage changes",
-                  title=f"Sensitivity of the district results to +-{delta:.0%} moves of each threshold", title_justify="left")
-    for r in rows:
-        table.add_row(r.parameter, f"{r.base_value:g}", f"{r.new_value:g}", str(r.districts_before),
-                      str(r.districts_added), str(r.districts_removed), str(r.class_changes), str(r.stage_changes))
+    if matching:
+        table = Table("weight", "base", "moved to", "districts", "best partner changed", "share", "top 5 changed",
+                      "mean top-5 overlap",
+                      title=f"Stability of the partner lists to +-{delta:.0%} moves of each matching weight",
+                      title_justify="left")
+        for r in rows:
+            table.add_row(r.weight, f"{r.base_value:g}", f"{r.new_value:g}", str(r.districts),
+                          str(r.top_partner_changes), f"{r.top_partner_change_share:.0%}", str(r.top5_changes),
+                          f"{r.mean_top5_overlap:.2f}")
+    else:
+        table = Table("parameter", "base", "moved to", "districts", "added", "removed", "class changes",
+                      "stage changes",
+                      title=f"Sensitivity of the district results to +-{delta:.0%} moves of each threshold",
+                      title_justify="left")
+        for r in rows:
+            table.add_row(r.parameter, f"{r.base_value:g}", f"{r.new_value:g}", str(r.districts_before),
+                          str(r.districts_added), str(r.districts_removed), str(r.class_changes), str(r.stage_changes))
     console.print(table)
-    report = paths.warehouse_dir / "reports" / "sensitivity.json"
+    report = paths.warehouse_dir / "reports" / ("matching_sensitivity.json" if matching else "sensitivity.json")
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(json.dumps([r.__dict__ for r in rows], indent=2) + "\n", encoding="utf-8")
     console.print(f"report: {display(report)}", highlight=False)

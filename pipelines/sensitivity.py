@@ -1,10 +1,15 @@
-"""Sensitivity of the district results to the rule set: how many districts change when one
-threshold moves by +-10 % (METHOD.md: every [O] threshold is reported with a sensitivity analysis).
+"""Sensitivity of the results to the rule set (METHOD.md: every [O] threshold is reported with a
+sensitivity analysis).
 
-For each parameter and each direction, the dbt models downstream of the rule set are rebuilt on a
-copy of the warehouse with that one value overridden (dbt var ``rule_overrides``), and compared
-with the unchanged results: districts identified or lost, typology classes changed, life-cycle
-stages changed. The warehouse itself is never touched.
+* District results: how many districts change when one threshold moves by +-10 %. For each
+  parameter and direction the dbt models downstream of the rule set are rebuilt on a copy of the
+  warehouse with that one value overridden (dbt var ``rule_overrides``) and compared with the
+  unchanged results: districts identified or lost, typology classes changed, stages changed.
+* Partner matching (``--matching``): how stable the partner lists are when one composite weight
+  moves by +-20 %: the share of second-bloc districts whose best partner changes, and how much of
+  their top five survives. Only the rule set and the matching models are rebuilt.
+
+The warehouse itself is never touched.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ from pipelines.publish import RULE_PARAMETERS_SEED
 
 # Parameters that decide which places are districts, their class and their stage.
 DEFAULT_PREFIXES = ("district_min_", "typology_", "lifecycle_")
+# The weights of the partner-matching composite (METHOD.md 5) and the models they feed.
+MATCHING_PREFIX = "match_weight_"
+MATCHING_MODELS = "int_rules partner_matches partner_top5"
 
 
 @dataclass
@@ -66,12 +74,13 @@ def _rebuild(db: Path, overrides: dict[str, float]) -> None:
     rebuild_rule_models(db, {"rule_overrides": overrides})
 
 
-def rebuild_rule_models(db: Path, dbt_vars: dict) -> None:
-    """Rebuild every model downstream of the rule set in the DuckDB file ``db`` with dbt vars."""
+def rebuild_rule_models(db: Path, dbt_vars: dict, select: str = "int_rules+") -> None:
+    """Rebuild the models ``select`` (default: every model downstream of the rule set) in the DuckDB
+    file ``db`` with dbt vars."""
     dbt = Path(sys.executable).with_name("dbt")
     env = {**os.environ, WAREHOUSE_DB_ENV: str(db)}
     result = subprocess.run(
-        [str(dbt), "run", "--select", "int_rules+", "--vars", json.dumps(dbt_vars),
+        [str(dbt), "run", "--select", *select.split(), "--vars", json.dumps(dbt_vars),
          "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
          "--target-path", str(db.parent / "dbt_target"), "--quiet"],
         cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True,
@@ -117,4 +126,75 @@ def run_sensitivity(
                     )
                 )
         _rebuild(db, {})
+    return rows
+
+
+@dataclass
+class MatchingSensitivityRow:
+    weight: str
+    base_value: float
+    new_value: float
+    districts: int
+    top_partner_changes: int
+    top5_changes: int
+    mean_top5_overlap: float
+
+    @property
+    def top_partner_change_share(self) -> float:
+        return self.top_partner_changes / self.districts if self.districts else 0.0
+
+
+def _top5(db: Path) -> dict[str, list[str]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(
+            "select second_district_id, first_district_id from marts.partner_matches "
+            "where rank_for_second <= 5 order by second_district_id, rank_for_second"
+        ).fetchall()
+    top: dict[str, list[str]] = {}
+    for second, first in rows:
+        top.setdefault(second, []).append(first)
+    return top
+
+
+def run_matching_sensitivity(
+    paths: ProjectPaths, weights: list[str] | None = None, delta: float = 0.20, progress=None
+) -> list[MatchingSensitivityRow]:
+    """Move each composite weight by +-delta and compare every second-bloc district's top five."""
+    values = rule_values()
+    chosen = weights or [p for p in values if p.startswith(MATCHING_PREFIX)]
+    unknown = [p for p in chosen if p not in values or not p.startswith(MATCHING_PREFIX)]
+    if unknown:
+        raise ValueError(
+            f"not a matching weight: {', '.join(unknown)}; the weights are "
+            f"{', '.join(p for p in values if p.startswith(MATCHING_PREFIX))}"
+        )
+    if not paths.warehouse_db.exists():
+        raise FileNotFoundError(f"{paths.warehouse_db} does not exist; run `crosscluster refresh` first")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="crosscluster-sensitivity-") as work:
+        db = Path(work) / "warehouse.duckdb"
+        shutil.copy(paths.warehouse_db, db)
+        rebuild_rule_models(db, {}, MATCHING_MODELS)
+        base = _top5(db)
+        if not base:
+            raise ValueError("partner_matches is empty: the loaded data have no pair of districts across the blocs")
+        for weight in chosen:
+            for factor in (1 - delta, 1 + delta):
+                new = values[weight] * factor
+                if progress:
+                    progress(weight, new)
+                rebuild_rule_models(db, {"rule_overrides": {weight: new}}, MATCHING_MODELS)
+                moved = _top5(db)
+                overlaps = [len(set(base[d]) & set(moved.get(d, []))) / len(base[d]) for d in base]
+                rows.append(
+                    MatchingSensitivityRow(
+                        weight=weight,
+                        base_value=values[weight],
+                        new_value=round(new, 6),
+                        districts=len(base),
+                        top_partner_changes=sum(1 for d in base if moved.get(d, [None])[0] != base[d][0]),
+                        top5_changes=sum(1 for d in base if moved.get(d) != base[d]),
+                        mean_top5_overlap=round(sum(overlaps) / len(overlaps), 6),
+                    )
+                )
     return rows

@@ -127,7 +127,7 @@ def _phi() -> dict[tuple[str, str], float]:
     return phi
 
 
-def _expected_components():
+def _expected_components(weights=WEIGHTS):
     lqs, phi = _lqs(), _phi()
     def it_lq(area, prefix):  # LQ of a class prefix in an Italian area; 0 when the nation has none
         def emp(rows):
@@ -161,8 +161,9 @@ def _expected_components():
             m3 = sum(densities) / len(densities) if densities else 0.0
             m5 = 1.0 if it_lq(e, MACHINERY[GROUP[m_code]]) >= 2 and mx_lq(m, m_code) >= 1.5 else 0.0
             m7 = 0.0  # every district here is PRIMORDIAL: a first district that is not higher scores 0
-            rescale = (1 - WEIGHTS["m6"]) / (WEIGHTS["m1"] + WEIGHTS["m3"] + WEIGHTS["m5"] + WEIGHTS["m7"])
-            score = rescale * (WEIGHTS["m1"] * m1 + WEIGHTS["m3"] * m3 + WEIGHTS["m5"] * m5 + WEIGHTS["m7"] * m7)
+            w = weights
+            rescale = (w["m1"] + w["m3"] + w["m4"] + w["m5"] + w["m7"]) / (w["m1"] + w["m3"] + w["m5"] + w["m7"])
+            score = rescale * (w["m1"] * m1 + w["m3"] * m3 + w["m5"] * m5 + w["m7"] * m7)
             out[(e, m)] = {"m1": m1, "m3": m3, "m5": m5, "score": score}
     return out
 
@@ -258,3 +259,26 @@ def test_top5_view_and_classification_gaps(matched):
             employees[code] = employees.get(code, 0) + size * count
     assert gaps == [(code, "mapped_to_isic_division", float(e)) for code, e in sorted(employees.items())]
     assert con.execute("select count(*) from marts.classification_gaps where country = 'MX'").fetchone()[0] == 0
+
+
+def test_matching_sensitivity_counts_changed_best_partners(matched):
+    from pipelines.sensitivity import run_matching_sensitivity
+
+    paths, _ = matched
+    rows = run_matching_sensitivity(paths, ["match_weight_m5", "match_weight_m1"], delta=0.2)
+
+    def best(weights):
+        scores = _expected_components(weights)
+        return {m: min(IT_DISTRICTS, key=lambda e: (-round(scores[(e, m)]["score"], 9), e)) for m in MX_DISTRICTS}
+
+    base = best(WEIGHTS)
+    expected = []
+    for name in ("m5", "m1"):
+        for factor in (0.8, 1.2):
+            moved = best({**WEIGHTS, name: WEIGHTS[name] * factor})
+            expected.append((f"match_weight_{name}", round(WEIGHTS[name] * factor, 6),
+                             sum(1 for m in MX_DISTRICTS if moved[m] != base[m])))
+    assert [(r.weight, r.new_value, r.top_partner_changes) for r in rows] == expected
+    assert all(r.districts == 3 for r in rows)
+    with pytest.raises(ValueError, match="not a matching weight"):
+        run_matching_sensitivity(paths, ["district_min_lq"])

@@ -314,6 +314,32 @@ def bench(
     console.print(f"results: {path}", highlight=False)
 
 
+@app.command("bench-matching")
+def bench_matching(
+    districts: Annotated[
+        list[int], typer.Option("--districts", help="Districts per bloc (repeatable: --districts 300 --districts 1000).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Work folder.")] = Path("warehouse/bench"),
+) -> None:
+    """Time the partner-matching models on N x N generated districts."""
+    from pipelines.bench_matching import run_bench_matching
+
+    results = []
+    for n in districts:
+        console.print(f"bench-matching: {n:,} x {n:,} districts ...", highlight=False)
+        result = run_bench_matching(n, out.resolve())
+        results.append(result)
+        console.print(
+            f"  {result['pairs']:,} pairs: dbt run {result['wall_seconds']:.2f}s wall "
+            f"(models {result['models']}), peak {result['peak_rss_mb']:,} MB",
+            highlight=False,
+        )
+    path = out / "bench-matching-results.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    console.print(f"results: {path}", highlight=False)
+
+
 rules_app = typer.Typer(help="The versioned rule sets (dbt_project/seeds/rule_parameters.csv).", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 

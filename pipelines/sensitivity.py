@@ -33,7 +33,7 @@ from pipelines.publish import RULE_PARAMETERS_SEED
 DEFAULT_PREFIXES = ("district_min_", "typology_", "lifecycle_")
 # The weights of the partner-matching composite (METHOD.md 5) and the models they feed.
 MATCHING_PREFIX = "match_weight_"
-MATCHING_MODELS = "int_rules partner_matches partner_top5"
+MATCHING_MODELS = "int_rules int_partner_components partner_matches partner_top5"
 
 
 @dataclass

@@ -1,354 +1,96 @@
--- Cross-clustering partner matching (METHOD.md 5): every district of the first bloc (var
--- matching_first_bloc, EU by default) paired with every district of the second (matching_second_bloc,
--- LATAM), set-based. Components, each in [0, 1]:
---   M1 same value chain: 1 when the main industries share an ISTAT group, else the proximity phi of
---      their ISIC divisions (industry_proximity; 1 for the same division);
---   M3 relatedness density of the second district's region around the first's strengths (ISIC
---      divisions with LQ >= match_strength_min_lq in the first region): the mean over those strengths k
---      of sum_j x_j phi_kj / sum_j phi_kj, x_j = 1 when the second region has RCA >= 1 in j;
---   M4 trade complementarity needs the second side's imports by product, which no input contract
---      carries yet: NULL;
---   M5 tier complementarity: 1 when the first region's machinery serving the second's group has
---      LQ >= match_machinery_min_lq and the second district's main-industry LQ >= match_user_min_lq, or
---      when the second region has LQ >= match_user_min_lq in a supplier division of the first's main
---      industry (input-output links); 0 otherwise;
---   M6 competition penalty: export similarity sum_k min(s_1k, s_2k) over the regions' export shares by
---      ISIC division (Finger & Kreinin 1979); NULL without exports on both sides;
---   M7 stage/type complementarity from seeds/type_complementarity.csv.
--- Composite [O]: the weighted sum of the available positive components (M1, M3, M4, M5, M7), rescaled to
--- the full positive weight when some are NULL, minus the M6 weight times M6. Weights are rule
--- parameters match_weight_*. Reasons: the three largest positive contributions (at least 0.005 each),
--- in es / it / en.
-{%- set first_bloc = var('matching_first_bloc') %}
-{%- set second_bloc = var('matching_second_bloc') %}
-with rules as (
-    select * from {{ ref('int_rules') }}
-),
-
-profiles as (
-    select * from {{ ref('int_match_profiles') }}
-),
-
-regions as (
-    select * from {{ ref('int_region_isic_division') }}
-),
-
-proximity as (
-    select division_i, division_j, phi from {{ ref('industry_proximity') }}
-),
-
-capabilities as (
-    select * from {{ ref('int_match_capabilities') }}
-),
-
-pairs as (
-    select
-        f.district_id as first_district_id,
-        s.district_id as second_district_id,
-        f.country as first_country,
-        s.country as second_country,
-        f.ref_year as first_ref_year,
-        s.ref_year as second_ref_year,
-        f.district_name as first_district_name,
-        s.district_name as second_district_name,
-        f.area_name as first_area_name,
-        s.area_name as second_area_name,
-        f.region_code as first_region_code,
-        s.region_code as second_region_code,
-        f.main_isic4_division as first_isic4_division,
-        s.main_isic4_division as second_isic4_division,
-        f.main_group_code as first_group_code,
-        s.main_group_code as second_group_code,
-        f.main_group_name_en, f.main_group_name_it, f.main_group_name_es,
-        f.typology_class as first_typology_class,
-        s.typology_class as second_typology_class,
-        s.lq as second_lq,
-        f.is_synthetic or s.is_synthetic as is_synthetic
-    from profiles as f
-    inner join profiles as s
-        on f.bloc = '{{ first_bloc }}' and s.bloc = '{{ second_bloc }}' and f.district_id <> s.district_id
-),
-
-m1 as (
-    select
-        p.first_district_id,
-        p.second_district_id,
-        case
-            when p.first_group_code = p.second_group_code then 1.0
-            when p.first_isic4_division = p.second_isic4_division then 1.0
-            else coalesce(x.phi, 0.0)
-        end as m1,
-        p.first_group_code = p.second_group_code as same_group,
-        coalesce(x.phi, case when p.first_isic4_division = p.second_isic4_division then 1.0 end) as phi
-    from pairs as p
-    left join proximity as x on x.division_i = p.first_isic4_division and x.division_j = p.second_isic4_division
-),
-
-strengths as (
-    -- The first districts' strengths: ISIC divisions with a high LQ in their regions.
-    select p.district_id, r.isic4_division
-    from profiles as p
-    inner join regions as r on r.country = p.country and r.ref_year = p.ref_year and r.region_code = p.region_code
-    cross join rules as u
-    where p.bloc = '{{ first_bloc }}' and r.lq >= u.match_strength_min_lq
-),
-
-needed_divisions as (
-    select distinct isic4_division from strengths
-),
-
-density as (
-    -- Relatedness density of each second-bloc region around each division k that is a first-bloc strength.
-    select
-        p.district_id,
-        k.isic4_division as division_k,
-        sum(case when r.lq >= u.match_proximity_min_rca then x.phi else 0 end) / sum(x.phi) as density
-    from profiles as p
-    cross join needed_divisions as k
-    cross join rules as u
-    inner join proximity as x on x.division_i = k.isic4_division
-    left join regions as r
-        on r.country = p.country and r.ref_year = p.ref_year and r.region_code = p.region_code
-        and r.isic4_division = x.division_j
-    where p.bloc = '{{ second_bloc }}'
-    group by p.district_id, k.isic4_division
-),
-
-m3 as (
-    select p.first_district_id, p.second_district_id, avg(coalesce(d.density, 0)) as m3
-    from pairs as p
-    inner join strengths as s on s.district_id = p.first_district_id
-    left join density as d on d.district_id = p.second_district_id and d.division_k = s.isic4_division
-    group by p.first_district_id, p.second_district_id
-),
-
-machinery as (
-    select p.district_id, c.item as group_code, c.value as machinery_lq
-    from profiles as p
-    inner join capabilities as c
-        on c.kind = 'machinery' and c.country = p.country and c.ref_year = p.ref_year and c.region_code = p.region_code
-    where p.bloc = '{{ first_bloc }}'
-),
-
-supplier_strength as (
-    -- The second region's best LQ among the supplier divisions of each first district's main industry.
-    select f.district_id as first_district_id, s.district_id as second_district_id, max(r.lq) as supplier_lq
-    from profiles as f
-    inner join {{ ref('int_match_suppliers') }} as sup on sup.district_id = f.district_id
-    inner join profiles as s on s.bloc = '{{ second_bloc }}'
-    inner join regions as r
-        on r.country = s.country and r.ref_year = s.ref_year and r.region_code = s.region_code
-        and r.isic4_division = sup.isic4_division
-    where f.bloc = '{{ first_bloc }}'
-    group by f.district_id, s.district_id
-),
-
-m5 as (
-    select
-        p.first_district_id,
-        p.second_district_id,
-        m.machinery_lq,
-        ss.supplier_lq,
-        coalesce(m.machinery_lq >= u.match_machinery_min_lq and p.second_lq >= u.match_user_min_lq, false)
-            as machinery_meets_users,
-        coalesce(ss.supplier_lq >= u.match_user_min_lq, false) as final_firms_meet_suppliers
-    from pairs as p
-    cross join rules as u
-    left join machinery as m on m.district_id = p.first_district_id and m.group_code = p.second_group_code
-    left join supplier_strength as ss
-        on ss.first_district_id = p.first_district_id and ss.second_district_id = p.second_district_id
-),
-
-export_shares as (
-    select p.district_id, c.item as isic4_division, c.value as share
-    from profiles as p
-    inner join capabilities as c
-        on c.kind = 'export_share' and c.country = p.country and c.ref_year = p.ref_year
-        and c.region_code = p.region_code
-),
-
-m6 as (
-    select p.first_district_id, p.second_district_id, sum(least(a.share, b.share)) as m6
-    from pairs as p
-    inner join export_shares as a on a.district_id = p.first_district_id
-    inner join export_shares as b on b.district_id = p.second_district_id and b.isic4_division = a.isic4_division
-    group by p.first_district_id, p.second_district_id
-),
-
-exporters as (
-    select distinct district_id from export_shares
-),
-
-components as (
-    select
-        p.*,
-        m1.m1,
-        m1.same_group,
-        m1.phi,
-        coalesce(m3.m3, 0.0) as m3,
-        cast(null as double) as m4,
-        cast(case when m5.machinery_meets_users or m5.final_firms_meet_suppliers then 1 else 0 end as double) as m5,
-        m5.machinery_meets_users,
-        m5.final_firms_meet_suppliers,
-        m5.machinery_lq,
-        m5.supplier_lq,
-        case
-            when ef.district_id is not null and es.district_id is not null then coalesce(m6.m6, 0.0)
-        end as m6,
-        t.value as m7,
-        u.match_weight_m1 as w1, u.match_weight_m3 as w3, u.match_weight_m4 as w4, u.match_weight_m5 as w5,
-        u.match_weight_m7 as w7, u.match_weight_m6 as w6,
-        u.rule_set_version
-    from pairs as p
-    cross join rules as u
-    inner join m1 on m1.first_district_id = p.first_district_id and m1.second_district_id = p.second_district_id
-    left join m3 on m3.first_district_id = p.first_district_id and m3.second_district_id = p.second_district_id
-    inner join m5 on m5.first_district_id = p.first_district_id and m5.second_district_id = p.second_district_id
-    left join m6 on m6.first_district_id = p.first_district_id and m6.second_district_id = p.second_district_id
-    left join exporters as ef on ef.district_id = p.first_district_id
-    left join exporters as es on es.district_id = p.second_district_id
-    left join {{ ref('type_complementarity') }} as t
-        on t.first_class = p.first_typology_class and t.second_class = p.second_typology_class
-),
-
-scored as (
-    select
-        *,
-        -- Available positive weight, and the factor that rescales it to the full positive weight.
-        (w1 + w3 + w4 + w5 + w7)
-            / (w1 + w3 + w5 + case when m4 is not null then w4 else 0 end + case when m7 is not null then w7 else 0 end)
-            as rescale
-    from components
-),
-
-contributions as (
-    select
-        *,
-        rescale * w1 * m1 as c1,
-        rescale * w3 * m3 as c3,
-        rescale * w4 * coalesce(m4 / 100.0, 0) as c4,
-        rescale * w5 * m5 as c5,
-        rescale * w7 * coalesce(m7, 0) as c7,
-        w6 * coalesce(m6, 0) as c6
-    from scored
-),
-
-final_scores as (
-    select *, c1 + c3 + c4 + c5 + c7 - c6 as score from contributions
-),
-
+-- Cross-clustering partner matches (METHOD.md 5): one row per pair of a first-bloc (EU) and a
+-- second-bloc (Latin American) district, with the components and score of int_partner_components, the
+-- rank of each side among the other's partners, and the three largest positive contributions (at least
+-- 0.005 of score each) as reasons in Spanish, Italian and English.
 {%- set reasons = {
     'en': {
-        'same_group': "'same value chain (' || main_group_name_en || ')'",
-        'related': "'related industries (proximity ' || cast(round(phi, 2) as varchar) || ')'",
-        'density': "'capabilities of ' || second_area_name || ' related to the strengths of ' || first_area_name || ' (relatedness density ' || cast(round(m3, 2) as varchar) || ')'",
-        'machinery': "'machinery makers of ' || first_area_name || ' (LQ ' || cast(round(machinery_lq, 1) as varchar) || ') meet the users of ' || second_area_name",
-        'suppliers': "'suppliers of the industry of ' || first_area_name || ' concentrated in ' || second_area_name || ' (LQ ' || cast(round(supplier_lq, 1) as varchar) || ')'",
-        'types': "'a ' || first_typology_class || ' district meets a ' || second_typology_class || ' one'",
-        'exports': "'trade complementarity ' || cast(round(m4, 0) as varchar)",
+        'same_group': "'same value chain (' || f.main_group_name_en || ')'",
+        'related': "'related industries (proximity ' || cast(round(c.phi, 2) as varchar) || ')'",
+        'density': "'capabilities of ' || s.area_name || ' related to the strengths of ' || f.area_name || ' (relatedness density ' || cast(round(c.m3, 2) as varchar) || ')'",
+        'machinery': "'machinery makers of ' || f.area_name || ' (LQ ' || cast(round(c.machinery_lq, 1) as varchar) || ') meet the users of ' || s.area_name",
+        'suppliers': "'suppliers of the industry of ' || f.area_name || ' concentrated in ' || s.area_name || ' (LQ ' || cast(round(c.supplier_lq, 1) as varchar) || ')'",
+        'types': "'a ' || c.first_typology_class || ' district meets a ' || c.second_typology_class || ' one'",
+        'exports': "'trade complementarity ' || cast(round(c.m4, 0) as varchar)",
     },
     'es': {
-        'same_group': "'misma cadena de valor (' || main_group_name_es || ')'",
-        'related': "'industrias relacionadas (proximidad ' || cast(round(phi, 2) as varchar) || ')'",
-        'density': "'capacidades de ' || second_area_name || ' afines a las fortalezas de ' || first_area_name || ' (densidad de relación ' || cast(round(m3, 2) as varchar) || ')'",
-        'machinery': "'los fabricantes de maquinaria de ' || first_area_name || ' (CL ' || cast(round(machinery_lq, 1) as varchar) || ') encuentran a los usuarios de ' || second_area_name",
-        'suppliers': "'proveedores de la industria de ' || first_area_name || ' concentrados en ' || second_area_name || ' (CL ' || cast(round(supplier_lq, 1) as varchar) || ')'",
-        'types': "'un distrito ' || first_typology_class || ' se encuentra con uno ' || second_typology_class",
-        'exports': "'complementariedad comercial ' || cast(round(m4, 0) as varchar)",
+        'same_group': "'misma cadena de valor (' || f.main_group_name_es || ')'",
+        'related': "'industrias relacionadas (proximidad ' || cast(round(c.phi, 2) as varchar) || ')'",
+        'density': "'capacidades de ' || s.area_name || ' afines a las fortalezas de ' || f.area_name || ' (densidad de relación ' || cast(round(c.m3, 2) as varchar) || ')'",
+        'machinery': "'los fabricantes de maquinaria de ' || f.area_name || ' (CL ' || cast(round(c.machinery_lq, 1) as varchar) || ') encuentran a los usuarios de ' || s.area_name",
+        'suppliers': "'proveedores de la industria de ' || f.area_name || ' concentrados en ' || s.area_name || ' (CL ' || cast(round(c.supplier_lq, 1) as varchar) || ')'",
+        'types': "'un distrito ' || c.first_typology_class || ' se encuentra con uno ' || c.second_typology_class",
+        'exports': "'complementariedad comercial ' || cast(round(c.m4, 0) as varchar)",
     },
     'it': {
-        'same_group': "'stessa filiera (' || main_group_name_it || ')'",
-        'related': "'industrie correlate (prossimità ' || cast(round(phi, 2) as varchar) || ')'",
-        'density': "'competenze di ' || second_area_name || ' affini ai punti di forza di ' || first_area_name || ' (densità di relazione ' || cast(round(m3, 2) as varchar) || ')'",
-        'machinery': "'i produttori di macchinari di ' || first_area_name || ' (QL ' || cast(round(machinery_lq, 1) as varchar) || ') incontrano gli utilizzatori di ' || second_area_name",
-        'suppliers': "'fornitori dell''industria di ' || first_area_name || ' concentrati in ' || second_area_name || ' (QL ' || cast(round(supplier_lq, 1) as varchar) || ')'",
-        'types': "'un distretto ' || first_typology_class || ' incontra uno ' || second_typology_class",
-        'exports': "'complementarità commerciale ' || cast(round(m4, 0) as varchar)",
+        'same_group': "'stessa filiera (' || f.main_group_name_it || ')'",
+        'related': "'industrie correlate (prossimità ' || cast(round(c.phi, 2) as varchar) || ')'",
+        'density': "'competenze di ' || s.area_name || ' affini ai punti di forza di ' || f.area_name || ' (densità di relazione ' || cast(round(c.m3, 2) as varchar) || ')'",
+        'machinery': "'i produttori di macchinari di ' || f.area_name || ' (QL ' || cast(round(c.machinery_lq, 1) as varchar) || ') incontrano gli utilizzatori di ' || s.area_name",
+        'suppliers': "'fornitori dell''industria di ' || f.area_name || ' concentrati in ' || s.area_name || ' (QL ' || cast(round(c.supplier_lq, 1) as varchar) || ')'",
+        'types': "'un distretto ' || c.first_typology_class || ' incontra uno ' || c.second_typology_class",
+        'exports': "'complementarità commerciale ' || cast(round(c.m4, 0) as varchar)",
     },
 } %}
 
-reason_items as (
-    {%- for lang, t in reasons.items() %}
-    select first_district_id, second_district_id, '{{ lang }}' as lang, 'M1' as component, c1 as contribution,
-           case when same_group or first_isic4_division = second_isic4_division then {{ t['same_group'] }}
-                else {{ t['related'] }} end as reason
-    from final_scores where c1 > 0
-    union all
-    select first_district_id, second_district_id, '{{ lang }}', 'M3', c3, {{ t['density'] }} from final_scores where c3 > 0
-    union all
-    select first_district_id, second_district_id, '{{ lang }}', 'M4', c4, {{ t['exports'] }} from final_scores where c4 > 0
-    union all
-    select first_district_id, second_district_id, '{{ lang }}', 'M5', c5,
-           case when machinery_meets_users then {{ t['machinery'] }} else {{ t['suppliers'] }} end
-    from final_scores where c5 > 0
-    union all
-    select first_district_id, second_district_id, '{{ lang }}', 'M7', c7, {{ t['types'] }} from final_scores where c7 > 0
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
-),
-
-top_reasons as (
-    select
-        first_district_id,
-        second_district_id,
-        lang,
-        string_agg(reason, '; ' order by contribution desc, component) as reasons,
-        string_agg(component, ',' order by contribution desc, component) as components
-    from (
-        select
-            *,
-            row_number() over (
-                partition by first_district_id, second_district_id, lang order by contribution desc, component
-            ) as reason_rank
-        from reason_items
-    ) as ranked
-    -- A reason needs at least half a point in a hundred of the score.
-    where reason_rank <= 3 and contribution >= 0.005
-    group by first_district_id, second_district_id, lang
+with components as (
+    select * from {{ ref('int_partner_components') }}
 ),
 
 ranked as (
     select
-        s.*,
-        row_number() over (partition by s.first_district_id order by s.score desc, s.second_district_id)
-            as rank_for_first,
-        row_number() over (partition by s.second_district_id order by s.score desc, s.first_district_id)
-            as rank_for_second
-    from final_scores as s
+        first_district_id,
+        second_district_id,
+        row_number() over (partition by first_district_id order by score desc, second_district_id) as rank_for_first,
+        row_number() over (partition by second_district_id order by score desc, first_district_id) as rank_for_second
+    from components
+),
+
+profiles as (
+    select * from {{ ref('int_match_profiles') }}
 )
 
 select
-    r.first_district_id,
-    r.second_district_id,
-    r.first_country,
-    r.second_country,
-    r.first_ref_year,
-    r.second_ref_year,
-    r.first_district_name,
-    r.second_district_name,
-    r.first_typology_class,
-    r.second_typology_class,
-    round(r.m1, 6) as m1_same_value_chain,
-    round(r.m3, 6) as m3_relatedness_density,
-    r.m4 as m4_trade_complementarity,
-    round(r.m5, 6) as m5_tier_complementarity,
-    r.machinery_meets_users,
-    r.final_firms_meet_suppliers,
-    round(r.m6, 6) as m6_export_similarity,
-    r.m7 as m7_type_complementarity,
-    round(r.score, 6) as score,
+    c.first_district_id,
+    c.second_district_id,
+    c.first_country,
+    c.second_country,
+    c.first_ref_year,
+    c.second_ref_year,
+    f.district_name as first_district_name,
+    s.district_name as second_district_name,
+    c.first_typology_class,
+    c.second_typology_class,
+    round(c.m1, 6) as m1_same_value_chain,
+    round(c.m3, 6) as m3_relatedness_density,
+    c.m4 as m4_trade_complementarity,
+    c.m5 as m5_tier_complementarity,
+    c.machinery_meets_users,
+    c.final_firms_meet_suppliers,
+    round(c.m6, 6) as m6_export_similarity,
+    c.m7 as m7_type_complementarity,
+    round(c.score, 6) as score,
     r.rank_for_first,
     r.rank_for_second,
-    en.components as top_components,
-    es.reasons as reason_es,
-    it.reasons as reason_it,
-    en.reasons as reason_en,
-    r.rule_set_version,
-    r.is_synthetic
-from ranked as r
-left join top_reasons as en
-    on en.first_district_id = r.first_district_id and en.second_district_id = r.second_district_id and en.lang = 'en'
-left join top_reasons as es
-    on es.first_district_id = r.first_district_id and es.second_district_id = r.second_district_id and es.lang = 'es'
-left join top_reasons as it
-    on it.first_district_id = r.first_district_id and it.second_district_id = r.second_district_id and it.lang = 'it'
+    {%- for lang, t in reasons.items() %}
+    {%- set items %}
+        list_slice(list_filter(list_sort([
+            {'c': c.c1, 'k': 'M1', 't': case when c.same_group or c.first_isic4_division = c.second_isic4_division
+                                           then {{ t['same_group'] }} else {{ t['related'] }} end},
+            {'c': c.c3, 'k': 'M3', 't': {{ t['density'] }}},
+            {'c': c.c4, 'k': 'M4', 't': {{ t['exports'] }}},
+            {'c': c.c5, 'k': 'M5', 't': case when c.machinery_meets_users then {{ t['machinery'] }}
+                                           else {{ t['suppliers'] }} end},
+            {'c': c.c7, 'k': 'M7', 't': {{ t['types'] }}}
+        ], 'DESC'), lambda x: x.c >= 0.005), 1, 3)
+    {%- endset %}
+    {%- if loop.first %}
+    array_to_string(list_transform({{ items }}, lambda x: x.k), ',') as top_components,
+    {%- endif %}
+    array_to_string(list_transform({{ items }}, lambda x: x.t), '; ') as reason_{{ lang }},
+    {%- endfor %}
+    c.rule_set_version,
+    c.is_synthetic
+from components as c
+inner join ranked as r on r.first_district_id = c.first_district_id and r.second_district_id = c.second_district_id
+inner join profiles as f on f.district_id = c.first_district_id
+inner join profiles as s on s.district_id = c.second_district_id

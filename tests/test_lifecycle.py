@@ -152,3 +152,60 @@ def test_renewal_needs_related_industries_before_deciding():
     out = model.lifecycle(pd.DataFrame([_row(2021, 16000, 700, 2.5, 0.5, 0.5, lq_change=-0.1)]), _rules())
     assert out.loc[0, "lifecycle_stage"] == "indeterminate"
     assert out.loc[0, "reason"] == "TRANSFORMACION cannot be decided: needs related industries whose LQ crossed 1"
+
+
+RENEWAL_UNITS = {  # year -> area -> [(ATECO class, employees per unit, units)]
+    2020: {"001001": [("15.20", 25, 200), ("14.13", 25, 4), ("47.11", 25, 40)],
+           "001002": [("15.20", 25, 60), ("14.13", 25, 60), ("47.11", 25, 40)],
+           "001003": [("47.11", 25, 600), ("15.20", 25, 4), ("14.13", 25, 4)]},
+    2021: {"001001": [("15.20", 25, 200), ("14.13", 25, 60), ("47.11", 25, 40)],
+           "001002": [("15.20", 25, 60), ("14.13", 25, 60), ("47.11", 25, 40)],
+           "001003": [("47.11", 25, 600), ("15.20", 25, 4), ("14.13", 25, 4)]},
+}
+
+
+def _division_lq(year):
+    cells = {}
+    for area, rows in RENEWAL_UNITS[year].items():
+        for code, size, count in rows:
+            cells.setdefault(area, {}).setdefault(code[:2], 0)
+            cells[area][code[:2]] += size * count
+    total = sum(sum(r.values()) for r in cells.values())
+    return {a: {k: (v / sum(r.values())) / (sum(x.get(k, 0) for x in cells.values()) / total) for k, v in r.items()}
+            for a, r in cells.items()}
+
+
+def test_new_related_industries_count_related_divisions_whose_lq_crossed_one(tmp_path):
+    """NEW for the renewal branch: SLLA's clothing (division 14) goes from 4 to 60 units while footwear
+    (15, its main industry) stays. In 2021 SLLA and SLLB are both specialised in 14 and 15, so phi(15, 14)
+    = 1 (the only proximity of division 15, hence at its median): 14 is related and crossed LQ 1."""
+    from pipelines.refresh import run_refresh
+
+    before, after = _division_lq(2020)["001001"], _division_lq(2021)["001001"]
+    assert before["14"] < 1 <= after["14"] and after["15"] >= 1  # the premise, computed independently
+    raw = tmp_path / "raw"
+    (raw / "it" / "lma").mkdir(parents=True)
+    (raw / "it" / "lma" / "comuni_sll.csv").write_text(
+        "codice_comune;codice_sll;denominazione_sll\n001001;SLLA;A\n001002;SLLB;B\n001003;SLLC;C\n", encoding="cp1252")
+    for year, areas in RENEWAL_UNITS.items():
+        lines = ["codice_ul;codice_impresa;codice_comune;ateco_2007;addetti;fatturato;fatturato_export;anno_inizio"]
+        n = 0
+        for area, rows in areas.items():
+            for code, size, count in rows:
+                for _ in range(count):
+                    n += 1
+                    lines.append(f"U{year}{n};E{n};{area};{code};{size};;;1990")
+        folder = raw / "it" / "asia_ul" / str(year)
+        folder.mkdir(parents=True)
+        (folder / f"unita_locali_{year}.csv").write_text("\n".join(lines) + "\n", encoding="cp1252")
+    paths = ProjectPaths(raw, tmp_path / "warehouse")
+    report = run_refresh(paths, steps_to_run=("reference", "ingest", "build"))
+    assert report.ok, [(s.label, s.error) for s in report.steps if not s.ok]
+    with duckdb.connect(str(paths.warehouse_db), read_only=True) as con:
+        got = con.execute(
+            "select ref_year, new_related_industries from intermediate.int_lifecycle_inputs "
+            "where district_id = 'IT-SLLA-15.20' order by ref_year"
+        ).fetchall()
+        phi = con.execute("select phi from marts.industry_proximity where division_i = '15' and division_j = '14'").fetchone()
+    assert phi == (1.0,)
+    assert got == [(2020, None), (2021, 1)]

@@ -1,7 +1,10 @@
 -- Life-cycle inputs per district and year (METHOD.md 3): employees E, local units U, LQ, the
 -- ECO size star, and against the previous loaded year of the same district: annualised
 -- employment growth minus the national industry's (g, percentage points a year), the entry
--- rate of local units relative to the national industry's, and the change in LQ.
+-- rate of local units relative to the national industry's, the change in LQ, and NEW: the ISIC
+-- divisions related to the main industry's (proximity phi at or above the median of that division's
+-- proximities, marts.industry_proximity) whose LQ in the district's region crossed 1 since the
+-- previous year (the renewal branch).
 with districts as (
     select * from {{ ref('districts') }}
 ),
@@ -28,6 +31,52 @@ sequenced as (
         lag(d.employees) over (partition by d.district_id order by d.ref_year) as previous_employees,
         lag(d.lq) over (partition by d.district_id order by d.ref_year) as previous_lq
     from districts as d
+),
+
+main_division as (
+    select district_id, ref_year, isic4_division
+    from (
+        select
+            s.district_id,
+            s.ref_year,
+            b.isic4_division,
+            row_number() over (
+                partition by s.district_id, s.ref_year order by sum(b.weight) desc, b.isic4_division
+            ) as rank
+        from sequenced as s
+        inner join {{ ref('int_industry_isic4') }} as b
+            on b.industry_system = s.industry_system and b.industry_code = s.main_industry_code
+        where s.previous_year is not null
+        group by s.district_id, s.ref_year, b.isic4_division
+    ) as ranked
+    where rank = 1
+),
+
+proximity as (
+    select * from {{ ref('industry_proximity') }}
+),
+
+median_proximity as (
+    select division_i, {{ percentile_linear('phi', 0.5) }} as median_phi from proximity group by division_i
+),
+
+new_related as (
+    -- Related divisions whose LQ in the district's region was below 1 the previous year (or absent) and is 1 or more now.
+    select
+        s.district_id,
+        s.ref_year,
+        count(*) filter (where now_cell.lq >= 1 and coalesce(before_cell.lq, 0) < 1) as new_related_industries
+    from sequenced as s
+    inner join main_division as m on m.district_id = s.district_id and m.ref_year = s.ref_year
+    inner join proximity as p on p.division_i = m.isic4_division
+    inner join median_proximity as mp on mp.division_i = p.division_i and p.phi >= mp.median_phi
+    left join {{ ref('int_region_isic_division') }} as now_cell
+        on now_cell.country = s.country and now_cell.ref_year = s.ref_year
+        and now_cell.region_code = s.area_code and now_cell.isic4_division = p.division_j
+    left join {{ ref('int_region_isic_division') }} as before_cell
+        on before_cell.country = s.country and before_cell.ref_year = s.previous_year
+        and before_cell.region_code = s.area_code and before_cell.isic4_division = p.division_j
+    group by s.district_id, s.ref_year
 ),
 
 births as (
@@ -67,7 +116,8 @@ select
         {{ safe_divide(safe_divide('b.district_births', 'b.district_units'), safe_divide('b.national_births', 'b.national_units')) }}
     end as entry_ratio,
     s.lq - s.previous_lq as lq_change,
-    cast(null as integer) as new_related_industries
+    case when md.isic4_division is not null then cast(coalesce(nr.new_related_industries, 0) as integer) end
+        as new_related_industries
 from sequenced as s
 left join {{ ref('int_eco_stars') }} as z
     on z.country = s.country and z.ref_year = s.ref_year and z.region_code = s.area_code
@@ -79,3 +129,5 @@ left join national as np
     on np.country = s.country and np.ref_year = s.previous_year and np.industry_system = s.industry_system
     and np.industry_code = s.main_industry_code
 left join births as b on b.district_id = s.district_id and b.ref_year = s.ref_year
+left join main_division as md on md.district_id = s.district_id and md.ref_year = s.ref_year
+left join new_related as nr on nr.district_id = s.district_id and nr.ref_year = s.ref_year

@@ -25,7 +25,8 @@ with rules as (
 ),
 
 profiles as (
-    select * from {{ ref('int_match_profiles') }}
+    -- An integer id per district keeps the million-row joins below on integers.
+    select *, row_number() over (order by district_id) as pid from {{ ref('int_match_profiles') }}
 ),
 
 regions as (
@@ -42,6 +43,8 @@ capabilities as (
 
 pairs as (
     select
+        f.pid as first_pid,
+        s.pid as second_pid,
         f.district_id as first_district_id,
         s.district_id as second_district_id,
         f.country as first_country,
@@ -63,8 +66,8 @@ pairs as (
 
 m1 as (
     select
-        p.first_district_id,
-        p.second_district_id,
+        p.first_pid,
+        p.second_pid,
         case
             when p.first_group_code = p.second_group_code then 1.0
             when p.first_isic4_division = p.second_isic4_division then 1.0
@@ -78,7 +81,7 @@ m1 as (
 
 strengths as (
     -- The first districts' strengths: ISIC divisions with a high LQ in their regions.
-    select p.district_id, r.isic4_division
+    select p.pid, r.isic4_division
     from profiles as p
     inner join regions as r on r.country = p.country and r.ref_year = p.ref_year and r.region_code = p.region_code
     cross join rules as u
@@ -92,7 +95,7 @@ needed_divisions as (
 density as (
     -- Relatedness density of each second-bloc region around each division k that is a first-bloc strength.
     select
-        p.district_id,
+        p.pid,
         k.isic4_division as division_k,
         sum(case when r.lq >= u.match_proximity_min_rca then x.phi else 0 end) / sum(x.phi) as density
     from profiles as p
@@ -103,19 +106,19 @@ density as (
         on r.country = p.country and r.ref_year = p.ref_year and r.region_code = p.region_code
         and r.isic4_division = x.division_j
     where p.bloc = '{{ second_bloc }}'
-    group by p.district_id, k.isic4_division
+    group by p.pid, k.isic4_division
 ),
 
 m3 as (
-    select p.first_district_id, p.second_district_id, avg(coalesce(d.density, 0)) as m3
+    select p.first_pid, p.second_pid, avg(coalesce(d.density, 0)) as m3
     from pairs as p
-    inner join strengths as s on s.district_id = p.first_district_id
-    left join density as d on d.district_id = p.second_district_id and d.division_k = s.isic4_division
-    group by p.first_district_id, p.second_district_id
+    inner join strengths as s on s.pid = p.first_pid
+    left join density as d on d.pid = p.second_pid and d.division_k = s.isic4_division
+    group by p.first_pid, p.second_pid
 ),
 
 machinery as (
-    select p.district_id, c.item as group_code, c.value as machinery_lq
+    select p.pid, c.item as group_code, c.value as machinery_lq
     from profiles as p
     inner join capabilities as c
         on c.kind = 'machinery' and c.country = p.country and c.ref_year = p.ref_year and c.region_code = p.region_code
@@ -124,7 +127,7 @@ machinery as (
 
 supplier_strength as (
     -- The second region's best LQ among the supplier divisions of each first district's main industry.
-    select f.district_id as first_district_id, s.district_id as second_district_id, max(r.lq) as supplier_lq
+    select f.pid as first_pid, s.pid as second_pid, max(r.lq) as supplier_lq
     from profiles as f
     inner join {{ ref('int_match_suppliers') }} as sup on sup.district_id = f.district_id
     inner join profiles as s on s.bloc = '{{ second_bloc }}'
@@ -132,13 +135,13 @@ supplier_strength as (
         on r.country = s.country and r.ref_year = s.ref_year and r.region_code = s.region_code
         and r.isic4_division = sup.isic4_division
     where f.bloc = '{{ first_bloc }}'
-    group by f.district_id, s.district_id
+    group by f.pid, s.pid
 ),
 
 m5 as (
     select
-        p.first_district_id,
-        p.second_district_id,
+        p.first_pid,
+        p.second_pid,
         m.machinery_lq,
         ss.supplier_lq,
         coalesce(m.machinery_lq >= u.match_machinery_min_lq and p.second_lq >= u.match_user_min_lq, false)
@@ -146,13 +149,13 @@ m5 as (
         coalesce(ss.supplier_lq >= u.match_user_min_lq, false) as final_firms_meet_suppliers
     from pairs as p
     cross join rules as u
-    left join machinery as m on m.district_id = p.first_district_id and m.group_code = p.second_group_code
+    left join machinery as m on m.pid = p.first_pid and m.group_code = p.second_group_code
     left join supplier_strength as ss
-        on ss.first_district_id = p.first_district_id and ss.second_district_id = p.second_district_id
+        on ss.first_pid = p.first_pid and ss.second_pid = p.second_pid
 ),
 
 export_shares as (
-    select p.district_id, c.item as isic4_division, c.value as share
+    select p.pid, c.item as isic4_division, c.value as share
     from profiles as p
     inner join capabilities as c
         on c.kind = 'export_share' and c.country = p.country and c.ref_year = p.ref_year
@@ -160,15 +163,15 @@ export_shares as (
 ),
 
 m6 as (
-    select p.first_district_id, p.second_district_id, sum(least(a.share, b.share)) as m6
+    select p.first_pid, p.second_pid, sum(least(a.share, b.share)) as m6
     from pairs as p
-    inner join export_shares as a on a.district_id = p.first_district_id
-    inner join export_shares as b on b.district_id = p.second_district_id and b.isic4_division = a.isic4_division
-    group by p.first_district_id, p.second_district_id
+    inner join export_shares as a on a.pid = p.first_pid
+    inner join export_shares as b on b.pid = p.second_pid and b.isic4_division = a.isic4_division
+    group by p.first_pid, p.second_pid
 ),
 
 exporters as (
-    select distinct district_id from export_shares
+    select distinct pid from export_shares
 ),
 
 components as (
@@ -185,7 +188,7 @@ components as (
         m5.machinery_lq,
         m5.supplier_lq,
         case
-            when ef.district_id is not null and es.district_id is not null then coalesce(m6.m6, 0.0)
+            when ef.pid is not null and es.pid is not null then coalesce(m6.m6, 0.0)
         end as m6,
         t.value as m7,
         u.match_weight_m1 as w1, u.match_weight_m3 as w3, u.match_weight_m4 as w4, u.match_weight_m5 as w5,
@@ -193,12 +196,12 @@ components as (
         u.rule_set_version
     from pairs as p
     cross join rules as u
-    inner join m1 on m1.first_district_id = p.first_district_id and m1.second_district_id = p.second_district_id
-    left join m3 on m3.first_district_id = p.first_district_id and m3.second_district_id = p.second_district_id
-    inner join m5 on m5.first_district_id = p.first_district_id and m5.second_district_id = p.second_district_id
-    left join m6 on m6.first_district_id = p.first_district_id and m6.second_district_id = p.second_district_id
-    left join exporters as ef on ef.district_id = p.first_district_id
-    left join exporters as es on es.district_id = p.second_district_id
+    inner join m1 on m1.first_pid = p.first_pid and m1.second_pid = p.second_pid
+    left join m3 on m3.first_pid = p.first_pid and m3.second_pid = p.second_pid
+    inner join m5 on m5.first_pid = p.first_pid and m5.second_pid = p.second_pid
+    left join m6 on m6.first_pid = p.first_pid and m6.second_pid = p.second_pid
+    left join exporters as ef on ef.pid = p.first_pid
+    left join exporters as es on es.pid = p.second_pid
     left join {{ ref('type_complementarity') }} as t
         on t.first_class = p.first_typology_class and t.second_class = p.second_typology_class
 ),

@@ -74,23 +74,29 @@ def build_inputs(db: Path, districts: int, seed: int = 1) -> dict:
             rows_caps += [(country, 2021, region, "export_share", d, float(s))
                           for d, s in zip(rng.choice(MANUFACTURING, size=12, replace=False), exports)]
             rows_suppliers += [(district_id, d) for d in rng.choice(DIVISIONS, size=5, replace=False) if d != main]
+    import pandas as pd
+
+    profile_columns = [
+        "district_id", "ref_year", "country", "bloc", "region_code", "area_name", "district_name", "industry_system",
+        "main_industry_code", "main_isic4_division", "main_group_code", "main_group_name_en", "main_group_name_it",
+        "main_group_name_es", "typology_class", "lifecycle_stage", "lq", "is_synthetic",
+    ]
+    frames = {
+        "profiles": pd.DataFrame(rows_profiles, columns=profile_columns),
+        "cells": pd.DataFrame(rows_regions, columns=["country", "ref_year", "region_code", "isic4_division", "employees"]),
+        "caps": pd.DataFrame(rows_caps, columns=["country", "ref_year", "region_code", "kind", "item", "value"]),
+        "suppliers": pd.DataFrame(sorted(set(rows_suppliers)), columns=["district_id", "isic4_division"]),
+    }
     with duckdb.connect(str(db)) as con:
         con.execute("create schema if not exists intermediate")
-        con.execute(
-            "create or replace table intermediate.int_match_profiles (district_id varchar, ref_year integer, "
-            "country varchar, bloc varchar, region_code varchar, area_name varchar, district_name varchar, "
-            "industry_system varchar, main_industry_code varchar, main_isic4_division varchar, main_group_code varchar, "
-            "main_group_name_en varchar, main_group_name_it varchar, main_group_name_es varchar, typology_class varchar, "
-            "lifecycle_stage varchar, lq double, is_synthetic boolean)"
-        )
-        con.executemany("insert into intermediate.int_match_profiles values (" + ",".join("?" * 18) + ")", rows_profiles)
-        con.execute("create or replace table bench_cells (country varchar, ref_year integer, region_code varchar, "
-                    "isic4_division varchar, employees double)")
-        con.executemany("insert into bench_cells values (?, ?, ?, ?, ?)", rows_regions)
+        for name, frame in frames.items():
+            con.register(f"bench_{name}", frame)
+        con.execute("create or replace table intermediate.int_match_profiles as "
+                    "select * replace (cast(ref_year as integer) as ref_year) from bench_profiles")
         con.execute(
             """
             create or replace table intermediate.int_region_isic_division as
-            select country, ref_year, region_code, isic4_division, employees,
+            select country, cast(ref_year as integer) as ref_year, region_code, isic4_division, employees,
                    (employees / sum(employees) over (partition by country, ref_year, region_code))
                    / (sum(employees) over (partition by country, ref_year, isic4_division)
                       / sum(employees) over (partition by country, ref_year)) as lq,
@@ -98,12 +104,9 @@ def build_inputs(db: Path, districts: int, seed: int = 1) -> dict:
             from bench_cells
             """
         )
-        con.execute("drop table bench_cells")
-        con.execute("create or replace table intermediate.int_match_capabilities (country varchar, ref_year integer, "
-                    "region_code varchar, kind varchar, item varchar, value double)")
-        con.executemany("insert into intermediate.int_match_capabilities values (?, ?, ?, ?, ?, ?)", rows_caps)
-        con.execute("create or replace table intermediate.int_match_suppliers (district_id varchar, isic4_division varchar)")
-        con.executemany("insert into intermediate.int_match_suppliers values (?, ?)", sorted(set(rows_suppliers)))
+        con.execute("create or replace table intermediate.int_match_capabilities as "
+                    "select * replace (cast(ref_year as integer) as ref_year) from bench_caps")
+        con.execute("create or replace table intermediate.int_match_suppliers as select * from bench_suppliers")
     return {"districts_per_bloc": districts, "regions": 2 * districts, "region_division_cells": len(rows_regions)}
 
 

@@ -14,7 +14,7 @@ def _suite(name):
 def test_every_suite_passes_on_the_refreshed_sample(refreshed):
     paths, report = refreshed
     results = validate_tables(paths.warehouse_db)
-    assert {r.table for r in results} == {"area_industry", "districts", "cluster_strength", "district_typology"}
+    assert {r.table for r in results} == {"area_industry", "districts", "cluster_strength", "district_typology", "partner_matches"}
     assert all(r.success for r in results), [r.failures for r in results if not r.success]
     assert not report.checks_failed
 

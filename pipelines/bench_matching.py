@@ -6,6 +6,7 @@ file holding the inputs of the matching models as the pipeline would have writte
 ``int_match_suppliers``, generated at random with a fixed seed: each district in its own region,
 regions specialised in a few of 60 ISIC divisions, four countries per bloc), seeds the rule set
 with dbt, then times ``dbt run`` of the production models ``industry_proximity``,
+``relatedness_density``,
 ``int_partner_components``, ``partner_matches`` and ``partner_top5`` on it, in a child process whose peak memory is its own.
 It is a measurement, not a test; BENCHMARKS.md records the results with the command.
 """
@@ -32,7 +33,7 @@ DIVISIONS = [f"{d:02d}" for d in range(10, 70)]  # 60 ISIC divisions (manufactur
 MANUFACTURING = [f"{d:02d}" for d in range(10, 34)]
 GROUPS = [f"G{g:02d}" for g in range(1, 12)]
 CLASSES = ("PRIMORDIAL", "EVOLUTIVO", "CONSOLIDADO", "REPOSICIONADO")
-MATCHING_MODELS = ["industry_proximity", "int_partner_components", "partner_matches", "partner_top5"]
+MATCHING_MODELS = ["industry_proximity", "relatedness_density", "int_partner_components", "partner_matches", "partner_top5"]
 
 
 def _dbt(args: list[str], db: Path, target: Path) -> subprocess.CompletedProcess:

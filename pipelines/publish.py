@@ -39,6 +39,7 @@ PUBLISHED_TABLES: dict[str, tuple[str, ...]] = {
     "size_facts": ("country", "ref_year", "fact"),
     "classification_gaps": ("country", "ref_year", "code_system", "code"),
     "industry_proximity": ("division_i", "division_j"),
+    "relatedness_density": ("country", "ref_year", "region_code", "isic4_division"),
     "partner_matches": ("second_district_id", "rank_for_second"),
     "partner_top5": ("country", "district_id"),
 }

@@ -191,6 +191,17 @@ def test_industry_proximity_on_the_hand_built_matrix(matched):
     # By hand: footwear (15) and machinery (28) are both specialisations of SLLA only, and 28 of no other
     # region while 15 is also one of ZM01: phi(15, 28) = 1 / max(2, 1) = 0.5.
     assert got[("15", "28")] == pytest.approx(0.5)
+    # Relatedness density of every region around every division with a proximity.
+    lqs = _lqs()
+    density = {(c, r, k): d for c, r, k, d in con.execute(
+        "select country, region_code, isic4_division, density from marts.relatedness_density").fetchall()}
+    divisions = {i for i, _ in expected}
+    assert set(density) == {(c, r, k) for (c, r) in lqs for k in divisions}
+    for (country, region), row in lqs.items():
+        for k in divisions:
+            related = {j: p for (i, j), p in expected.items() if i == k}
+            want = sum(p for j, p in related.items() if row.get(j, 0) >= 1) / sum(related.values())
+            assert density[(country, region, k)] == pytest.approx(want, abs=1e-7), (region, k)
 
 
 def test_every_pair_and_its_components(matched):

@@ -88,25 +88,13 @@ strengths as (
     where p.bloc = '{{ first_bloc }}' and r.lq >= u.match_strength_min_lq
 ),
 
-needed_divisions as (
-    select distinct isic4_division from strengths
-),
-
 density as (
-    -- Relatedness density of each second-bloc region around each division k that is a first-bloc strength.
-    select
-        p.pid,
-        k.isic4_division as division_k,
-        sum(case when r.lq >= u.match_proximity_min_rca then x.phi else 0 end) / sum(x.phi) as density
+    -- Relatedness density of each second-bloc region around each division (marts.relatedness_density).
+    select p.pid, d.isic4_division as division_k, d.density
     from profiles as p
-    cross join needed_divisions as k
-    cross join rules as u
-    inner join proximity as x on x.division_i = k.isic4_division
-    left join regions as r
-        on r.country = p.country and r.ref_year = p.ref_year and r.region_code = p.region_code
-        and r.isic4_division = x.division_j
+    inner join {{ ref('relatedness_density') }} as d
+        on d.country = p.country and d.ref_year = p.ref_year and d.region_code = p.region_code
     where p.bloc = '{{ second_bloc }}'
-    group by p.pid, k.isic4_division
 ),
 
 m3 as (

@@ -340,3 +340,35 @@ def test_crosswalk_coverage_of_the_bundled_classifications(refreshed):
     # once per year.
     assert gaps == {"IT mapped_to_isic_division": ateco_codes}
     assert bridged == codes
+
+
+def test_query_lists_the_european_partners_of_a_mexican_district(refreshed):
+    """The default refresh publishes, for every Mexican district of the sample, its Italian partners with
+    scores and reasons, readable with `crosscluster query`."""
+    import csv
+    import io
+    import subprocess
+    import sys
+
+    paths, _ = refreshed
+    with duckdb.connect(str(paths.published_db), read_only=True) as con:
+        mexican = [r[0] for r in con.execute(
+            "select district_id from districts where country = 'MX' "
+            "and ref_year = (select max(ref_year) from districts where country = 'MX') order by 1").fetchall()]
+        italian = con.execute(
+            "select count(*) from districts where country = 'IT' "
+            "and ref_year = (select max(ref_year) from districts where country = 'IT')").fetchone()[0]
+    assert mexican and italian
+    sql = (f"select first_district_id, score, rank_for_second, reason_en from partner_matches "
+           f"where second_district_id = '{mexican[0]}' order by rank_for_second")
+    result = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "query", "--warehouse", str(paths.warehouse_dir), "--format", "csv", sql],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [int(r["rank_for_second"]) for r in rows] == list(range(1, italian + 1))
+    assert all(r["first_district_id"].startswith("IT-") for r in rows)
+    scores = [float(r["score"]) for r in rows]
+    assert scores == sorted(scores, reverse=True)
+    assert rows[0]["reason_en"]

@@ -20,7 +20,11 @@ The economy is calibrated, not noise:
 * the typology's inputs come with them: an input-output table by division (subsector), patents,
   trademarks and designs and the skilled workforce by municipality x class, and the district
   institutions, all shaped by a capability profile 1-4 planted in each district (see the
-  "typology inputs" section below).
+  "typology inputs" section below);
+* by the same profile, a district holds 35-70 % of its industry's national employment (the rest
+  are scattered units elsewhere), has its division of labour in its labour-market area (local
+  suppliers per the input-output table; from profile 3 also machinery makers and knowledge-
+  intensive business services) and exports more (see "division of labour and national share").
 
 Same arguments, same bytes: every draw comes from seeded generators (the register's, and
 separate ones for the typology inputs) and files are written in a fixed order and format.
@@ -36,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipelines.paths import REFERENCE_DIR
+from pipelines.paths import DBT_PROJECT_DIR, REFERENCE_DIR
 
 # Size classes of local units: (lower, upper) employees, and the power-law exponent inside.
 SIZE_CLASSES = ((1, 9), (10, 49), (50, 249), (250, 3000))
@@ -283,6 +287,27 @@ def generate_italy(units: int, years: list[int], seed: int, out: Path) -> Genera
         wages=IT_WAGES,
     )
 
+    plan = _DivisionOfLabour(
+        seed,
+        "ATECO2007",
+        classes,
+        2,
+        weights,
+        manufacturing,
+        area_lma,
+        len(lma_codes),
+        pop.astype(float) ** 1.05,
+        pop.astype(float),
+        district_lmas,
+        district_classes,
+        profiles,
+        d_employees,
+        max(units - int(d_firms.sum()), units // 2),
+        io_structure,
+    )
+    class_array = np.asarray(classes)
+    subcategory_array = np.array([subcategory[c] for c in classes])
+
     report = GenerationReport("IT", years, {}, {}, [])
     lma_frame = pl.DataFrame(
         {
@@ -301,54 +326,24 @@ def generate_italy(units: int, years: list[int], seed: int, out: Path) -> Genera
         trend = np.linspace(-0.06, 0.08, n_districts)[np.argsort(np.argsort(d_firms))] * t
         firms_t = np.maximum(10, np.round(d_firms * (1 + trend))).astype(np.int64)
         employees_t = np.maximum(firms_t * 3, np.round(d_employees * (1 + trend))).astype(np.int64)
-        n_district_units = int(firms_t.sum())
-        n_background = max(units - n_district_units, units // 2)
-
-        area_of = _weighted_pick(year_rng, pop.astype(float) ** 1.05, n_background)
-        class_of = _weighted_pick(year_rng, weights, n_background)
-        is_manuf = manufacturing[class_of]
-        size = np.where(
-            is_manuf,
-            _sizes(year_rng, n_background, MANUFACTURING_CLASS_SHARES),
-            _sizes(year_rng, n_background, BACKGROUND_CLASS_SHARES),
+        area_idx, code_idx, size, role, summary = plan.draw(
+            year_rng, units, firms_t, employees_t, typology.io_table(year)
         )
-        parts_area, parts_class, parts_size = [area_of], [np.asarray(classes)[class_of]], [size]
-        for d in range(n_districts):
-            members = np.flatnonzero(area_lma == district_lmas[d])
-            d_area = members[_weighted_pick(year_rng, pop[members].astype(float), int(firms_t[d]))]
-            parts_area.append(d_area)
-            parts_class.append(np.full(d_area.size, district_classes[d]))
-            parts_size.append(_district_unit_sizes(year_rng, int(firms_t[d]), int(employees_t[d])))
-            if t == 0:
-                report.districts.append(
-                    {
-                        "lma_code": lma_codes[district_lmas[d]],
-                        "industry_code": district_classes[d],
-                        "firms": int(firms_t[d]),
-                        "employees": int(parts_size[-1].sum()),
-                        "capability_profile": int(profiles[d]),
-                    }
-                )
-        area_idx = np.concatenate(parts_area)
-        klass = np.concatenate(parts_class)
-        size = np.concatenate(parts_size)
-        n = area_idx.size
+        if t == 0:
+            report.districts = _district_records(lma_codes, district_lmas, district_classes, firms_t, plan, summary)
+        klass = class_array[code_idx]
         order = np.lexsort((klass, area_idx))
-        area_idx, klass, size = area_idx[order], klass[order], size[order]
-        turnover = np.round(size * year_rng.lognormal(11.6, 0.6, size=n) * growth)
-        division = np.array([int(k[:2]) for k in klass])
-        export_ratio = np.where(
-            (division >= 10) & (division <= 33),
-            np.clip(year_rng.beta(1.2, 2.5, size=n), 0, 0.95),
-            np.clip(year_rng.beta(0.3, 6.0, size=n), 0, 0.5),
-        )
-        ids = np.arange(next_id, next_id + n)
+        area_idx, code_idx, klass, size, role = area_idx[order], code_idx[order], klass[order], size[order], role[order]
+        n = area_idx.size
+        turnover = np.round(size * year_rng.lognormal(11.6, 0.6, size=n) * growth * _productivity(role))
+        export_ratio = _export_ratio(year_rng, role, manufacturing[code_idx])
+        ids = pl.Series("id", np.arange(next_id, next_id + n)).cast(pl.String).str.zfill(9)
         frame = pl.DataFrame(
             {
-                "codice_ul": [f"UL{i:09d}" for i in ids],
-                "codice_impresa": [f"IM{i:09d}" for i in ids],
+                "codice_ul": ("UL" + ids).rename("codice_ul"),
+                "codice_impresa": ("IM" + ids).rename("codice_impresa"),
                 "codice_comune": np.asarray(codes)[area_idx],
-                "ateco_2007": np.vectorize(subcategory.get, otypes=[object])(klass),
+                "ateco_2007": subcategory_array[code_idx],
                 "addetti": size,
                 "fatturato": turnover.astype(np.int64),
                 "fatturato_export": np.round(turnover * export_ratio).astype(np.int64),
@@ -518,6 +513,31 @@ def generate_mexico(units: int, years: list[int], seed: int, out: Path) -> Gener
         profiles,
     )
 
+    band_estimates = _band_estimates()
+    band_uppers = np.array([u for u, _ in MX_BANDS])
+    plan = _DivisionOfLabour(
+        seed,
+        "SCIAN2018",
+        scian_codes,
+        3,
+        weights,
+        manufacturing,
+        area_lma,
+        len(lma_codes),
+        pop.astype(float),
+        pop.astype(float) + 1,
+        district_lmas,
+        district_codes,
+        profiles,
+        d_employees,
+        max(units - int(d_firms.sum()), units // 2),
+        io_structure,
+        observed=lambda size: band_estimates[np.searchsorted(band_uppers, size, side="left")],
+    )
+    code_array = np.asarray(scian_codes)
+    name_array = np.array([scian_names[c] for c in scian_codes], dtype=object)
+    exporting = np.array([MX_EXPORTING.get(r, MX_EXPORTING[0]) for r in range(max(ROLE_LINKAGE) + 1)])
+
     report = GenerationReport("MX", years, {}, {}, [])
     _write(
         pl.DataFrame(
@@ -538,48 +558,33 @@ def generate_mexico(units: int, years: list[int], seed: int, out: Path) -> Gener
         trend = np.linspace(-0.06, 0.08, n_districts)[np.argsort(np.argsort(d_firms))] * t
         firms_t = np.maximum(10, np.round(d_firms * (1 + trend))).astype(np.int64)
         employees_t = np.maximum(firms_t * 3, np.round(d_employees * (1 + trend))).astype(np.int64)
-        n_background = max(units - int(firms_t.sum()), units // 2)
-        area_of = _weighted_pick(year_rng, pop.astype(float), n_background)
-        class_of = _weighted_pick(year_rng, weights, n_background)
-        size = np.where(
-            manufacturing[class_of],
-            _sizes(year_rng, n_background, MANUFACTURING_CLASS_SHARES),
-            _sizes(year_rng, n_background, BACKGROUND_CLASS_SHARES),
+        area_idx, code_idx, size, role, summary = plan.draw(
+            year_rng, units, firms_t, employees_t, typology.io_table(year)
         )
-        parts_area, parts_code, parts_size = [area_of], [np.asarray(scian_codes)[class_of]], [size]
-        for d in range(n_districts):
-            members = np.flatnonzero(area_lma == district_lmas[d])
-            d_area = members[_weighted_pick(year_rng, pop[members].astype(float) + 1, int(firms_t[d]))]
-            parts_area.append(d_area)
-            parts_code.append(np.full(d_area.size, district_codes[d]))
-            parts_size.append(_district_unit_sizes(year_rng, int(firms_t[d]), int(employees_t[d])))
-            if t == 0:
-                report.districts.append(
-                    {
-                        "lma_code": lma_codes[district_lmas[d]],
-                        "industry_code": district_codes[d],
-                        "firms": int(firms_t[d]),
-                        "employees": int(parts_size[-1].sum()),
-                        "capability_profile": int(profiles[d]),
-                    }
-                )
-        area_idx = np.concatenate(parts_area)
-        code = np.concatenate(parts_code)
-        size = np.concatenate(parts_size)
+        if t == 0:
+            report.districts = _district_records(lma_codes, district_lmas, district_codes, firms_t, plan, summary)
+        code = code_array[code_idx]
         order = np.lexsort((code, area_idx))
-        area_idx, code, size = area_idx[order], code[order], size[order]
+        area_idx, code_idx, code, size, role = area_idx[order], code_idx[order], code[order], size[order], role[order]
         n = area_idx.size
         ids = np.arange(next_id, next_id + n)
         area = np.asarray(codes)[area_idx]
-        clee = [f"{a}{c}{i:06d}000000000S{i % 10}" for a, c, i in zip(area, code, ids, strict=True)]
+        id_text = pl.Series(ids).cast(pl.String)
+        clee = (
+            pl.Series(area)
+            + pl.Series(code)
+            + id_text.str.zfill(6)
+            + "000000000S"
+            + pl.Series(ids % 10).cast(pl.String)
+        )
         empty = [None] * n
         frame = pl.DataFrame(
             {
                 "clee": clee,
                 "id": ids,
-                "nom_estab": [f"ESTABLECIMIENTO SINTETICO {i}" for i in ids],
+                "nom_estab": "ESTABLECIMIENTO SINTETICO " + id_text,
                 "raz_social": empty,
-                "nombre_act": [scian_names[c] for c in code],
+                "nombre_act": name_array[code_idx],
                 "per_ocu": _band(size),
                 "tipo_vial": empty,
                 "nom_vial": empty,
@@ -618,15 +623,18 @@ def generate_mexico(units: int, years: list[int], seed: int, out: Path) -> Gener
             report,
         )
         # Exports by municipality x HS 6-digit product of the unit's industry (via ISIC Rev.4).
-        exports = _mx_exports(year_rng, area, code, size)
+        exports = _mx_exports(year_rng, area, code, size, exporting[role])
         _write(exports, out / "mx" / "exports" / str(year) / f"exportaciones_{year}.csv", ",", report)
         typology.write(year, area_idx, code, size, out, report)
         next_id += n
     return report
 
 
-def _mx_exports(rng: np.random.Generator, area: np.ndarray, code: np.ndarray, size: np.ndarray) -> pl.DataFrame:
-    """Exports of manufacturing units, by municipality x an HS6 product of their ISIC class."""
+def _mx_exports(
+    rng: np.random.Generator, area: np.ndarray, code: np.ndarray, size: np.ndarray, exporting: np.ndarray
+) -> pl.DataFrame:
+    """Exports of manufacturing units (each exports with its probability), by municipality x an HS6
+    product of their ISIC class."""
     scian_isic = pl.read_csv(REFERENCE_DIR / "scian_ciiu_mx" / "scian_ciiu_correspondence.csv", infer_schema=False)
     scian_isic = (
         scian_isic.filter(pl.col("SCIAN").str.contains(r"^\d{6}$") & pl.col("CIIU").str.contains(r"^\d{3,4}$"))
@@ -636,13 +644,15 @@ def _mx_exports(rng: np.random.Generator, area: np.ndarray, code: np.ndarray, si
     )
     hs = pl.read_csv(REFERENCE_DIR / "hs_isic4" / "hs_isic4.csv", infer_schema=False)
     hs_by_isic = hs.group_by("ISIC4_4d").agg(pl.col("HS_6d").min().alias("hs6"))
-    units = pl.DataFrame({"cve_mun": area, "SCIAN": code, "size": size})
+    units = pl.DataFrame({"cve_mun": area, "SCIAN": code, "size": size, "exporting": exporting})
     units = units.filter(pl.col("SCIAN").str.slice(0, 2).is_in(["31", "32", "33"]))
-    units = units.join(scian_isic, on="SCIAN", how="inner").join(hs_by_isic, left_on="CIIU", right_on="ISIC4_4d")
+    units = units.join(scian_isic, on="SCIAN", how="inner", maintain_order="left").join(
+        hs_by_isic, left_on="CIIU", right_on="ISIC4_4d", maintain_order="left"
+    )
     export_per_employee = rng.lognormal(9.5, 1.0, size=units.height)
-    exporting = rng.random(units.height) < 0.25
+    exports = rng.random(units.height) < units.get_column("exporting").to_numpy()
     units = units.with_columns(
-        pl.Series("valor_usd", np.round(units.get_column("size").to_numpy() * export_per_employee * exporting))
+        pl.Series("valor_usd", np.round(units.get_column("size").to_numpy() * export_per_employee * exports))
     )
     return (
         units.filter(pl.col("valor_usd") > 0)
@@ -656,15 +666,20 @@ def _mx_exports(rng: np.random.Generator, area: np.ndarray, code: np.ndarray, si
 #
 # Input-output coefficients, innovation counts, workforce skills and wages, and institutions.
 # Every draw here comes from generators of their own (stream TYPOLOGY_STREAM), never from the
-# register's, so that adding or changing these files leaves every other file byte-identical.
+# register's. The register reads the input-output table (the districts' suppliers are planted from
+# it: see the division-of-labour section below), so changing the table changes the register.
 #
 # Planted districts get a capability profile 1-4 (low to high) that scales their innovation
 # intensity, their skilled share (and wages) and the institutions they have; the profile is
 # recorded in GENERATED.json so that the typology can be checked against what was planted.
 
 TYPOLOGY_STREAM = 7
-PROFILE_INNOVATION = {1: 0.3, 2: 0.8, 3: 1.5, 4: 3.0}  # x the national manufacturing rate
-PROFILE_SKILLS = {1: 0.7, 2: 0.95, 3: 1.15, 4: 1.35}  # x the national manufacturing skilled share
+# The district's departure from the national industry, which also contains the scattered units of
+# the same industry outside the districts (see PROFILE_NATIONAL_SHARE): against its own industry a
+# district holding a share s of it shows k / (s k + 1 - s) for a factor k, so the factors are wide
+# enough for the levels of D4 (0.5, 1, 2) and D6 (0.75, 1, 1.25) to follow the profile.
+PROFILE_INNOVATION = {1: 0.2, 2: 0.8, 3: 1.5, 4: 5.0}  # x the national manufacturing rate
+PROFILE_SKILLS = {1: 0.45, 2: 0.9, 3: 1.2, 4: 1.8}  # x the national manufacturing skilled share
 PROFILE_WAGES = {1: 0.97, 2: 0.99, 3: 1.02, 4: 1.05}  # wage premium on top of the skill mix
 PROFILE_INSTITUTIONS = {
     1: (),
@@ -945,6 +960,17 @@ class _TypologyInputs:
 
     # -- yearly files
 
+    def io_table(self, year: int) -> pl.DataFrame:
+        """The year's technical coefficients (supplier, user, coefficient) as written: the fixed
+        structure with a small yearly drift, rounded to four decimals. The register's planted
+        suppliers are read from the same table (see _DivisionOfLabour)."""
+        rng = np.random.default_rng([self.seed, year, TYPOLOGY_STREAM, 1])
+        drift = np.exp(rng.normal(0.0, 0.04, size=self.io.height))
+        coefficient = np.round(np.clip(self.io.get_column("base").to_numpy() * drift, *IO_RANGE), 4)
+        return pl.DataFrame(
+            {"supplier": self.io.get_column("supplier"), "user": self.io.get_column("user"), "coefficient": coefficient}
+        )
+
     def write(
         self, year: int, area_idx: np.ndarray, code: np.ndarray, size: np.ndarray, out: Path, report: GenerationReport
     ) -> None:
@@ -956,13 +982,12 @@ class _TypologyInputs:
             return folder / pattern.format(year=year)
 
         # Input-output coefficients: the fixed structure with a small yearly drift.
-        drift = np.exp(rng.normal(0.0, 0.04, size=self.io.height))
-        coefficient = np.round(np.clip(self.io.get_column("base").to_numpy() * drift, *IO_RANGE), 4)
+        table = self.io_table(year)
         io = pl.DataFrame(
             {
-                lay.io[1]: self.io.get_column("supplier"),
-                lay.io[2]: self.io.get_column("user"),
-                lay.io[3]: [f"{v:.4f}" for v in coefficient],
+                lay.io[1]: table.get_column("supplier"),
+                lay.io[2]: table.get_column("user"),
+                lay.io[3]: [f"{v:.4f}" for v in table.get_column("coefficient").to_list()],
             }
         ).sort(lay.io[2], lay.io[1])
         _write(io, path(lay.io[0]), lay.separator, report, lay.encoding)
@@ -1020,6 +1045,476 @@ class _TypologyInputs:
 
         # Institutions: the same list every year.
         _write(self.institutions, path(lay.institutions[0]), lay.separator, report, lay.encoding)
+
+
+# ---------------------------------------------------------------- division of labour and national share
+#
+# A district is its local suppliers, machinery makers and business services as much as its main
+# industry, and it is seldom the whole of its industry. By capability profile, planted districts get
+#
+# * a share of their main industry's national employment (PROFILE_NATIONAL_SHARE, 35-70 %): the
+#   rest are scattered units of the same industry outside the districts' areas, with national
+#   rates of innovation, skills and exports. Against its own industry a district holding a share s
+#   is at most 1/s times the national value, so the top levels of D2 (export LQ >= 2) and D4 (x2)
+#   need s < 0.5, hence profile 4's lower share. A district that dominates a small register keeps a
+#   higher share, and lower linkage LQs, so that its main industry keeps an LQ >= 2 (it stays a
+#   district);
+# * its division of labour: from profile 2, units of the industries supplying its main industry in
+#   the year's input-output table (coefficient >= 0.02, the own division excluded) in its
+#   labour-market area, spread over the supplier divisions' classes in proportion to the
+#   coefficients, with an LQ drawn in LINKAGE_LQ and at least 10-25 % of the main industry's
+#   employment (at most 35 %, unless the set needs more for an LQ of 1.3); from profile 3 also units of the machinery industry serving its ISTAT group (where
+#   the group has one, and it is not the main industry itself) and of knowledge-intensive business
+#   services. Profile 1 gets none of them. A set the profile does not plant stays below 1: where
+#   chance put the background above THIN_MAX_LQ, background units of the set move out of the area;
+# * exports (Italy: share of turnover; Mexico: the share of exporting units) and turnover per
+#   employee rising with the profile: profile 1 under 10 % of turnover, profile 4 over 40 %.
+#
+# Scattered and division-of-labour units are micro and small background units relabelled (the
+# division of labour's also moved into the district's area), so the register keeps its number of
+# units and its calibrated sizes. The sets are the warehouse's (dbt_project/seeds: kibs_codes,
+# machinery_for_groups, istat_group_codes) and the LQs are solved on the register as drawn, in the
+# employment the warehouse will see (Mexico: the band estimates).
+
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+D2_SUPPLIER_MIN_COEFFICIENT = 0.02  # rule parameter typology_d2_supplier_min_coefficient
+PROFILE_NATIONAL_SHARE = {1: (0.55, 0.70), 2: (0.50, 0.65), 3: (0.45, 0.60), 4: (0.35, 0.42)}
+LINKAGE_SETS = ("suppliers", "machinery", "kibs")
+LINKAGE_LQ = ((1.4, 2.0), (1.5, 3.0), (1.2, 1.6))  # LQ drawn for each set in the district's area
+LINKAGE_MIN_PROFILE = (2, 3, 3)
+LINKAGE_SUPPLIER_SHARE = (0.10, 0.25)  # supplier employment at least this share of the main industry's
+LINKAGE_MIN_EMPLOYEES = 3.0  # machinery and KIBS: at least a unit, even where the industry is absent elsewhere
+LINKAGE_MAX_SHARE = (0.35, 0.05, 0.25)  # caps of each set's planted employment, against the main industry's
+LINKAGE_MIN_LQ = 1.3  # ... unless a set needs more to reach this LQ
+SMALL_UNIT_MAX_SIZE = 49  # scattered and division-of-labour units are micro and small units
+DISTRICT_PLAN_LQ = 2.5  # expected LQ of the main industry that the planned national share keeps
+DISTRICT_MIN_LQ = 2.2  # the floor kept every year while solving the linkages (identification: 2)
+MAX_PLAN_SHARE = 0.8  # above it, the linkage LQs are lowered instead
+MAX_SCATTERED_SHARE = 0.5  # of the micro and small background units outside the districts' areas
+MAX_LINKAGE_SHARE = 0.8  # of what remains of them, for the division of labour
+THIN_MAX_LQ = 0.8  # a set the profile does not plant stays at most at this LQ in the district's area
+ROLE_SCATTERED = 5  # unit roles: 0 background, 1-4 district unit of that profile, 5 scattered
+ROLE_LINKAGE = (6, 7, 8)  # suppliers, machinery, KIBS
+# Italy: a district unit's export share of turnover (Beta parameters; means 0.03, 0.20, 0.29, 0.71),
+# scattered units' (mean 0.08) and turnover per employee against the background.
+PROFILE_EXPORT_BETA = {1: (0.5, 14.0), 2: (1.5, 6.0), 3: (2.0, 5.0), 4: (6.0, 2.5)}
+SCATTERED_EXPORT_BETA = (0.5, 5.5)
+PROFILE_PRODUCTIVITY = {1: 0.9, 2: 1.0, 3: 1.1, 4: 1.25}
+# Mexico: probability that a manufacturing unit exports, by role (background 0.25).
+MX_EXPORTING = {0: 0.25, 1: 0.03, 2: 0.25, 3: 0.40, 4: 0.75, ROLE_SCATTERED: 0.05}
+
+
+def _expected_size(class_shares) -> float:
+    """Mean employees per unit of _sizes with these class shares (the first size classes when shorter)."""
+    shares = np.asarray(class_shares, dtype=float) / sum(class_shares)
+    mean = 0.0
+    n = shares.size
+    for share, (lo, hi), exponent in zip(shares, SIZE_CLASSES[:n], CLASS_EXPONENTS[:n], strict=True):
+        k = np.arange(lo, hi + 1, dtype=float)
+        w = k**-exponent
+        mean += share * float((k * w).sum() / w.sum())
+    return mean
+
+
+def _read_seed(name: str, system: str) -> pl.DataFrame:
+    return pl.read_csv(SEEDS_DIR / name, infer_schema=False).filter(pl.col("industry_system") == system)
+
+
+def _take(values: np.ndarray, targets) -> list[tuple[int, int]]:
+    """Consecutive slices of `values`, one per target, each the shortest whose sum reaches its target
+    (at least one value when the target is positive, none when it is not)."""
+    cum = np.concatenate([[0.0], np.cumsum(values)])
+    out, start = [], 0
+    for target in np.asarray(targets, dtype=float).tolist():  # one per district and set
+        end = start
+        if target > 0 and start < values.size:
+            end = min(max(int(np.searchsorted(cum, cum[start] + target, side="left")), start + 1), values.size)
+        out.append((start, end))
+        start = end
+    return out
+
+
+class _DivisionOfLabour:
+    """One country's planted districts with their scattered national industry and division of labour:
+    the plan (fixed over years) and the register's units of each year."""
+
+    def __init__(
+        self,
+        seed: int,
+        system: str,
+        codes: list[str],
+        prefix_len: int,
+        weights: np.ndarray,
+        manufacturing: np.ndarray,
+        area_lma: np.ndarray,
+        n_lma: int,
+        background_area_weights: np.ndarray,
+        district_area_weights: np.ndarray,
+        district_lmas: np.ndarray,
+        district_codes: list[str],
+        profiles: np.ndarray,
+        district_employees: np.ndarray,
+        n_background: int,
+        io_base: pl.DataFrame,
+        observed=None,
+    ) -> None:
+        self.codes = np.asarray(codes)
+        self.n_codes = self.codes.size
+        self.prefix_len = prefix_len
+        self.prefix_values, self.prefix_of = np.unique([c[:prefix_len] for c in codes], return_inverse=True)
+        self.weights = np.asarray(weights, dtype=float)
+        self.manufacturing = np.asarray(manufacturing)
+        self.area_lma, self.n_lma = area_lma, n_lma
+        self.background_area_weights = np.asarray(background_area_weights, dtype=float)
+        self.district_area_weights = np.asarray(district_area_weights, dtype=float)
+        self.district_lmas = np.asarray(district_lmas)
+        index = {c: i for i, c in enumerate(codes)}
+        self.main = np.array([index[c] for c in district_codes], dtype=np.int64)
+        self.is_main = np.isin(np.arange(self.n_codes), self.main)
+        self.profiles = np.asarray(profiles)
+        # Employment as the warehouse sees it (Mexico: DENUE's band estimates).
+        self.observed = observed if observed is not None else (lambda size: size.astype(float))
+        self.members = [np.flatnonzero(area_lma == lma) for lma in self.district_lmas]
+        self.in_district_area = np.isin(area_lma, self.district_lmas)  # per municipality
+        self.kibs = self._prefix_mask(_read_seed("kibs_codes.csv", system).get_column("code_prefix").to_list())
+        self.machinery = [self._prefix_mask(p) for p in self._machinery_prefixes(system, district_codes)]
+        n = self.main.size
+        rng = _typology_rng(seed, 4)
+        bounds = np.array([PROFILE_NATIONAL_SHARE[int(p)] for p in self.profiles])
+        drawn_share = rng.uniform(bounds[:, 0], bounds[:, 1])
+        lq = np.array(LINKAGE_LQ)
+        self.targets = rng.uniform(lq[:, 0], lq[:, 1], size=(n, len(LINKAGE_SETS)))
+        self.supplier_share = rng.uniform(*LINKAGE_SUPPLIER_SHARE, size=n)
+        self.planted = self.profiles[:, None] >= np.array(LINKAGE_MIN_PROFILE)[None, :]
+        self.d0 = np.asarray(district_employees, dtype=float)
+        self._plan(drawn_share, self.d0, n_background, io_base)
+
+    # -- sets
+
+    def _prefix_mask(self, prefixes: list[str]) -> np.ndarray:
+        mask = np.zeros(self.n_codes, dtype=bool)
+        for prefix in prefixes:
+            mask |= np.char.startswith(self.codes, prefix)
+        return mask
+
+    @staticmethod
+    def _machinery_prefixes(system: str, district_codes: list[str]) -> list[list[str]]:
+        """The machinery industry serving each main industry's ISTAT group (longest group prefix)."""
+        groups = _read_seed("istat_group_codes.csv", system).select("code_prefix", "group_code").rows()
+        machinery = _read_seed("machinery_for_groups.csv", system)
+        out = []
+        for code in district_codes:
+            matches = [(len(p), g) for p, g in groups if code.startswith(p)]
+            group = max(matches)[1] if matches else None
+            out.append(machinery.filter(pl.col("group_code") == group).get_column("code_prefix").to_list())
+        return out
+
+    def _suppliers(self, table: pl.DataFrame, column: str, d: int) -> dict[str, float]:
+        """Supplier prefix -> coefficient for the district's main industry (own division excluded)."""
+        user = str(self.codes[self.main[d]])[: self.prefix_len]
+        rows = table.filter(
+            (pl.col("user") == user) & (pl.col("supplier") != user) & (pl.col(column) >= D2_SUPPLIER_MIN_COEFFICIENT)
+        )
+        return dict(zip(rows.get_column("supplier").to_list(), rows.get_column(column).to_list(), strict=True))
+
+    def _sets(self, d: int, suppliers: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        """(masks, allocations), each (3, codes): the codes of each set as the warehouse measures it, and
+        where planted units of the set go (zero rows where nothing can be planted)."""
+        main = np.arange(self.n_codes) == self.main[d]
+        coefficient = np.array([suppliers.get(p, 0.0) for p in self.prefix_values])[self.prefix_of]
+        supplier_mask = coefficient > 0
+        masks = np.stack([supplier_mask, self.machinery[d], self.kibs])
+        weights = self.weights
+        # Suppliers: classes of the supplier divisions (not KIBS, not the machinery industry, not the
+        # main industry, present in the register), by coefficient and then the background's weights.
+        plantable = supplier_mask & ~self.kibs & ~self.machinery[d] & ~main & (weights > 0)
+        division_total = np.bincount(self.prefix_of, weights=weights * plantable, minlength=self.prefix_values.size)
+        supplier = np.where(plantable, coefficient * weights / np.maximum(division_total[self.prefix_of], 1e-300), 0.0)
+        machinery = (self.machinery[d] & ~main).astype(float)
+        kibs = np.where(self.kibs, weights, 0.0)
+        alloc = np.stack([supplier, machinery, kibs])
+        total = alloc.sum(axis=1, keepdims=True)
+        return masks, np.divide(alloc, total, out=np.zeros_like(alloc), where=total > 0)
+
+    # -- the plan: national shares and linkage targets (fixed over years)
+
+    def _plan(self, drawn_share: np.ndarray, d0: np.ndarray, n_background: int, io_base: pl.DataFrame) -> None:
+        size = np.where(
+            self.manufacturing, _expected_size(MANUFACTURING_CLASS_SHARES), _expected_size(BACKGROUND_CLASS_SHARES)
+        )
+        employment = self.weights / self.weights.sum() * size
+        background = n_background * employment.sum()
+        composition = employment / employment.sum()
+        lma_weight = np.bincount(self.area_lma, weights=self.background_area_weights, minlength=self.n_lma)
+        lma_weight /= lma_weight.sum()
+        area_background = background * lma_weight[self.district_lmas]
+        nation = background + d0.sum()
+        share = drawn_share.copy()
+        for d in range(self.main.size):
+            masks, alloc = self._sets(d, self._suppliers(io_base, "base", d))
+            active = self.planted[d] & (alloc.sum(axis=1) > 0)
+            r = masks.astype(float) @ composition
+            overlap = masks.astype(float) @ alloc.T
+            for _ in range(20):
+                # Expected area employment once the sets reach their LQs, and the share that keeps the
+                # main industry's LQ (= share x nation / area) at DISTRICT_PLAN_LQ.
+                args = (overlap, r, area_background[d] + d0[d], r * area_background[d], active)
+                planted = _solve_district(args[0], self.targets[d], *args[1:], self._bounds(d, d0[d], args))
+                need = DISTRICT_PLAN_LQ * (area_background[d] + d0[d] + planted.sum()) / nation
+                if need <= MAX_PLAN_SHARE or not active.any() or self.targets[d, active].max() <= 1.05:
+                    break
+                self._lower(d)
+            share[d] = min(max(share[d], need), 0.95)
+        self.share = share
+
+    def _bounds(self, d: int, main: float, args: tuple) -> np.ndarray:
+        """(floor, cap) of each set's planted employment, for a main industry employing `main`: the cap
+        is a share of it, or what the set needs to reach LINKAGE_MIN_LQ (args: _solve_district's
+        arguments but the LQs and bounds) where that is more."""
+        floor = np.array([self.supplier_share[d] * main, LINKAGE_MIN_EMPLOYEES, LINKAGE_MIN_EMPLOYEES])
+        free = np.column_stack([np.zeros(floor.size), np.full(floor.size, np.inf)])
+        needed = _solve_district(args[0], np.minimum(self.targets[d], LINKAGE_MIN_LQ), *args[1:], free)
+        return np.column_stack([floor, np.maximum.reduce([floor, np.array(LINKAGE_MAX_SHARE) * main, needed])])
+
+    def _lower(self, d: int) -> None:
+        """Lower the district's linkage LQ targets and supplier share (a dominant district keeps LQ >= 2)."""
+        self.targets[d] = 1 + (self.targets[d] - 1) * 0.8
+        self.supplier_share[d] *= 0.8
+
+    # -- the register of one year
+
+    def draw(
+        self, rng: np.random.Generator, units: int, firms: np.ndarray, employees: np.ndarray, io_table: pl.DataFrame
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
+        """(municipality index, code index, employees, role) of every unit of the year, and a summary."""
+        n_districts = self.main.size
+        n_background = max(units - int(firms.sum()), units // 2)
+        area = _weighted_pick(rng, self.background_area_weights, n_background)
+        code = _weighted_pick(rng, self.weights, n_background)
+        size = np.where(
+            self.manufacturing[code],
+            _sizes(rng, n_background, MANUFACTURING_CLASS_SHARES),
+            _sizes(rng, n_background, BACKGROUND_CLASS_SHARES),
+        )
+        parts = [(area, code, size, np.zeros(n_background, dtype=np.int64))]
+        district_employees = np.zeros(n_districts, dtype=np.int64)
+        for d in range(n_districts):
+            members = self.members[d]
+            d_area = members[_weighted_pick(rng, self.district_area_weights[members], int(firms[d]))]
+            d_size = _district_unit_sizes(rng, int(firms[d]), int(employees[d]))
+            district_employees[d] = d_size.sum()
+            parts.append((d_area, np.full(d_area.size, self.main[d]), d_size, np.full(d_area.size, self.profiles[d])))
+        area, code, size, role = (np.concatenate(p) for p in zip(*parts, strict=True))
+        observed = self.observed(size)
+
+        # The rest of each main industry, outside the district's area: its background units, topped up
+        # with scattered units (micro and small background units of other industries outside the
+        # districts' areas, relabelled: larger ones would make new districts of a few units) or
+        # thinned (relabelled to other industries), so that the district holds its planned share of
+        # the base year's employment.
+        regular = np.flatnonzero(role == 0)
+        district_observed = np.bincount(
+            np.repeat(np.arange(n_districts), firms), weights=observed[n_background:], minlength=n_districts
+        )
+        base = self.d0 * district_observed / np.maximum(district_employees, 1)
+        classes, class_of = np.unique(self.main, return_inverse=True)
+        wanted = np.bincount(class_of, weights=base * (1 / self.share - 1), minlength=classes.size)
+        lma = self.area_lma[area]
+        national = np.bincount(code[regular], weights=observed[regular], minlength=self.n_codes)
+        own = np.bincount(
+            lma[regular] * self.n_codes + code[regular], weights=observed[regular], minlength=self.n_lma * self.n_codes
+        ).reshape(self.n_lma, self.n_codes)[self.district_lmas, self.main]
+        gap = wanted - (national[classes] - np.bincount(class_of, weights=own, minlength=classes.size))
+        by_code = regular[np.argsort(code[regular], kind="stable")]
+        bounds = np.searchsorted(code[by_code], np.stack([classes, classes + 1]))
+        other_weights = self.weights * ~self.is_main
+        for k in np.flatnonzero(gap < 0):
+            # The smallest units first (in random order among equals); what a last large unit takes
+            # too much comes back as scattered units.
+            candidates = by_code[bounds[0, k] : bounds[1, k]]
+            candidates = candidates[~np.isin(lma[candidates], self.district_lmas[class_of == k])]
+            candidates = candidates[rng.permutation(candidates.size)]
+            candidates = candidates[np.argsort(size[candidates], kind="stable")]
+            ((_, end),) = _take(observed[candidates], [-gap[k]])
+            code[candidates[:end]] = _weighted_pick(rng, other_weights, end)
+            gap[k] += observed[candidates[:end]].sum()
+        eligible = np.flatnonzero(
+            (role == 0) & ~self.in_district_area[area] & (size <= SMALL_UNIT_MAX_SIZE) & ~self.is_main[code]
+        )
+        order = eligible[rng.permutation(eligible.size)]
+        scattered = np.maximum(gap, 0.0)
+        scattered *= min(1.0, MAX_SCATTERED_SHARE * observed[order].sum() / max(scattered.sum(), 1.0))
+        slices = _take(observed[order], scattered)
+        for k, (a, b) in enumerate(slices):
+            code[order[a:b]] = classes[k]
+            role[order[a:b]] = ROLE_SCATTERED
+        pool = order[slices[-1][1] :] if slices else order
+
+        # The division of labour: employment of each set solved on the register as drawn, then micro
+        # and small background units moved into the district's area under the set's codes.
+        cells = np.bincount(
+            self.area_lma[area] * self.n_codes + code, weights=observed, minlength=self.n_lma * self.n_codes
+        ).reshape(self.n_lma, self.n_codes)
+        planted, masks, alloc = self._solve(cells, io_table)
+        requests = [(d, s) for d in range(n_districts) for s in range(len(LINKAGE_SETS)) if planted[d, s] > 0]
+        wanted = np.array([planted[d, s] for d, s in requests])
+        wanted *= min(1.0, MAX_LINKAGE_SHARE * observed[pool].sum() / max(wanted.sum(), 1.0))
+        linkage = np.zeros((n_districts, len(LINKAGE_SETS), 2), dtype=np.int64)  # units, employees
+        for (d, s), (a, b) in zip(requests, _take(observed[pool], wanted), strict=True):
+            idx = pool[a:b]
+            members = self.members[d]
+            area[idx] = members[_weighted_pick(rng, self.district_area_weights[members], idx.size)]
+            code[idx] = rng.choice(self.n_codes, size=idx.size, p=alloc[d, s])
+            role[idx] = ROLE_LINKAGE[s]
+            linkage[d, s] = idx.size, size[idx].sum()
+        self._thin(rng, area, code, role, observed, masks)
+        return area, code, size, role, {"district_employees": district_employees, "linkage": linkage}
+
+    def _thin(
+        self,
+        rng: np.random.Generator,
+        area: np.ndarray,
+        code: np.ndarray,
+        role: np.ndarray,
+        observed: np.ndarray,
+        masks: np.ndarray,
+    ) -> None:
+        """A set the profile does not plant stays below 1 in the district's area: where the background
+        puts it above THIN_MAX_LQ, background units of the set move out to areas without a district."""
+        lma = self.area_lma[area]
+        cells = np.bincount(lma * self.n_codes + code, weights=observed, minlength=self.n_lma * self.n_codes)
+        cells = cells.reshape(self.n_lma, self.n_codes)
+        national = cells.sum(axis=0)
+        nation = national.sum()
+        outside = self.background_area_weights * ~self.in_district_area
+        for d in range(self.main.size):
+            row = cells[self.district_lmas[d]]
+            total = row.sum()
+            movable = masks[d].astype(bool) & (np.arange(self.n_codes) != self.main[d])
+            for s in np.flatnonzero(~self.planted[d] & movable.any(axis=1)):
+                bound = THIN_MAX_LQ * (masks[d, s] @ national) / nation
+                excess = (movable[s] @ row - bound * total) / (1 - bound)
+                if excess <= 0:
+                    continue
+                candidates = np.flatnonzero((lma == self.district_lmas[d]) & (role == 0) & movable[s][code])
+                candidates = candidates[rng.permutation(candidates.size)]
+                ((a, b),) = _take(observed[candidates], [excess])
+                idx = candidates[a:b]
+                area[idx] = _weighted_pick(rng, outside, idx.size)
+                np.subtract.at(row, code[idx], observed[idx])
+                total = row.sum()
+
+    def _solve(self, cells: np.ndarray, io_table: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Employment to plant in each district's area for each set (districts x 3) so that the set's LQ
+        reaches its target (suppliers: at least their share of the main industry), with the sets'
+        masks and allocations (districts x 3 x codes)."""
+        n = self.main.size
+        national = cells.sum(axis=0)
+        nation = national.sum()
+        rows = cells[self.district_lmas]
+        area_total = rows.sum(axis=1)
+        masks = np.zeros((n, len(LINKAGE_SETS), self.n_codes))
+        alloc = np.zeros_like(masks)
+        for d in range(n):
+            masks[d], alloc[d] = self._sets(d, self._suppliers(io_table, "coefficient", d))
+        active = self.planted & (alloc.sum(axis=2) > 0)
+        local = np.einsum("dc,dsc->ds", rows, masks)
+        overlap = np.einsum("dsc,dtc->dst", masks, alloc)  # share of set t's planting that counts in set s
+        main_local = rows[np.arange(n), self.main]
+        planted = np.zeros((n, len(LINKAGE_SETS)))
+        plan = self.targets.copy(), self.supplier_share.copy()  # what _lower changes holds for this year only
+        for _ in range(30):
+            # National employment once the planted units have moved (they leave the background pro rata).
+            nat = national * (1 - planted.sum() / nation) + np.einsum("ds,dsc->c", planted, alloc)
+            ratio = np.einsum("dsc,c->ds", masks, nat) / nation
+            for d in np.flatnonzero(active.any(axis=1)):
+                args = (overlap[d], ratio[d], area_total[d], local[d], active[d])
+                planted[d] = _solve_district(args[0], self.targets[d], *args[1:], self._bounds(d, main_local[d], args))
+                main_lq = main_local[d] / (area_total[d] + planted[d].sum()) / (nat[self.main[d]] / nation)
+                if main_lq < DISTRICT_MIN_LQ and self.targets[d, active[d]].max() > 1.05:
+                    self._lower(d)
+        self.targets, self.supplier_share = plan
+        return planted, masks, alloc
+
+
+def _solve_district(
+    overlap: np.ndarray,
+    lq: np.ndarray,
+    ratio: np.ndarray,
+    area_total: float,
+    local: np.ndarray,
+    active: np.ndarray,
+    bounds: np.ndarray,
+) -> np.ndarray:
+    """Employment P_s to plant for each active set s so that (local_s + sum_t overlap_st P_t) /
+    (area_total + sum_t P_t) = lq_s x ratio_s, within bounds (sets x 2: floor, cap). A set already
+    above its target gets its floor; one that would need more than its cap gets its cap."""
+    planted = np.zeros(lq.size)
+    fixed = ~active
+    for _ in range(lq.size + 1):
+        free = np.flatnonzero(~fixed)
+        if free.size == 0:
+            break
+        held = np.flatnonzero(fixed)
+        lr = lq[free] * ratio[free]
+        matrix = overlap[np.ix_(free, free)] - lr[:, None]
+        rhs = lr * (area_total + planted[held].sum()) - local[free] - overlap[np.ix_(free, held)] @ planted[held]
+        planted[free] = np.linalg.solve(matrix, rhs)
+        outside = free[(planted[free] < bounds[free, 0]) | (planted[free] > bounds[free, 1])]
+        if outside.size == 0:
+            break
+        planted[outside] = np.clip(planted[outside], bounds[outside, 0], bounds[outside, 1])
+        fixed[outside] = True
+    return np.where(active, planted, 0.0)
+
+
+def _district_records(lma_codes, district_lmas, district_codes, firms, plan: _DivisionOfLabour, summary) -> list[dict]:
+    """GENERATED.json's planted districts: the first year's counts, the profile and what it planted."""
+    return [
+        {
+            "lma_code": lma_codes[district_lmas[d]],
+            "industry_code": district_codes[d],
+            "firms": int(firms[d]),
+            "employees": int(summary["district_employees"][d]),
+            "capability_profile": int(plan.profiles[d]),
+            "national_share_target": round(float(plan.share[d]), 3),
+            "division_of_labour": {
+                name: {"units": int(summary["linkage"][d, s, 0]), "employees": int(summary["linkage"][d, s, 1])}
+                for s, name in enumerate(LINKAGE_SETS)
+            },
+        }
+        for d in range(len(district_codes))
+    ]
+
+
+def _band_estimates() -> np.ndarray:
+    """DENUE's band -> the warehouse's employee estimate (raw/reference/employment_bands), in MX_BANDS order."""
+    bands = pl.read_csv(REFERENCE_DIR / "employment_bands" / "employment_bands.csv", infer_schema=False)
+    estimate = dict(
+        bands.filter(pl.col("band_system") == "DENUE").select("band_text", pl.col("estimate").cast(pl.Float64)).rows()
+    )
+    return np.array([estimate[label] for _, label in MX_BANDS])
+
+
+def _export_ratio(rng: np.random.Generator, role: np.ndarray, manufacturing: np.ndarray) -> np.ndarray:
+    """Italy: exports as a share of each unit's turnover, by role."""
+    n = role.size
+    ratio = np.where(
+        manufacturing,
+        np.clip(rng.beta(1.2, 2.5, size=n), 0, 0.95),
+        np.clip(rng.beta(0.3, 6.0, size=n), 0, 0.5),
+    )
+    for r, (a, b) in [*PROFILE_EXPORT_BETA.items(), (ROLE_SCATTERED, SCATTERED_EXPORT_BETA)]:
+        idx = np.flatnonzero(role == r)
+        ratio[idx] = np.clip(rng.beta(a, b, size=idx.size), 0, 0.95)
+    return ratio
+
+
+def _productivity(role: np.ndarray) -> np.ndarray:
+    factor = np.ones(max(ROLE_LINKAGE) + 1)
+    for profile, value in PROFILE_PRODUCTIVITY.items():
+        factor[profile] = value
+    return factor[role]
 
 
 GENERATORS = {"IT": generate_italy, "MX": generate_mexico}

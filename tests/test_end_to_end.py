@@ -325,3 +325,33 @@ def test_typology_class_distribution_of_the_sample_within_stated_bands(published
     assert sum(counts.values()) == total
     assert (counts.get("PRIMORDIAL", 0) + counts.get("EVOLUTIVO", 0)) / total >= 0.5
     assert counts.get("REPOSICIONADO", 0) / total <= 0.2
+
+
+def test_planted_districts_of_the_sample_show_their_profile(published):
+    # The sample's generator planted each IT and MX district with a capability profile
+    # (GENERATED.json): profile 1 without a division of labour, 2 with its input-output suppliers in
+    # its area, 3 and 4 also with machinery makers and business services. Each is a district in both
+    # of the sample's years, and dimension D2 (division of labour) reads the profile back: level 1,
+    # 2, then at least 3.
+    rows = published.execute(
+        "select d.country, d.area_code, d.main_industry_code, t.ref_year, t.typology_class, t.level_d2, "
+        "t.low_confidence from district_typology t join districts d using (district_id, ref_year) "
+        "where d.country in ('IT', 'MX')"
+    ).fetchall()
+    found = defaultdict(dict)
+    for country, area, code, year, typology_class, level_d2, low_confidence in rows:
+        found[(country, area, code)][year] = (typology_class, level_d2, low_confidence)
+    classes = set()
+    for country in ("it", "mx"):
+        manifest = json.loads((SAMPLE_RAW_DIR / country / "GENERATED.json").read_text())
+        assert manifest["years"] == [2016, 2021]
+        for planted in manifest["planted_districts"]:
+            years = found[(country.upper(), planted["lma_code"], planted["industry_code"])]
+            assert set(years) == {2016, 2021}, planted
+            for typology_class, level_d2, low_confidence in years.values():
+                profile = planted["capability_profile"]
+                assert level_d2 == profile if profile <= 2 else level_d2 >= 3, (planted, level_d2)
+                assert low_confidence is False
+                classes.add(typology_class)
+    # The ordered class rule gives at least three of the four classes on the sample.
+    assert len(classes) >= 3, classes

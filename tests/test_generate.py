@@ -258,3 +258,152 @@ def test_institutions_follow_the_capability_profile(generated, country):
     assert set(institutions.filter(pl.col(labelled_col) == labelled_true).get_column(kind_col)) == {"cluster"}
     district_lmas = {d["lma_code"] for d in reports[country].districts}
     assert institutions.filter(~pl.col("lma").is_in(district_lmas)).height >= 4
+
+
+# ---------------------------------------------------------------- division of labour and national share
+
+SEEDS = REFERENCE_DIR.parents[1] / "dbt_project" / "seeds"
+SYSTEM = {"IT": "ATECO2007", "MX": "SCIAN2018"}
+UNITS = {"IT": 300_000, "MX": 200_000}
+
+
+@pytest.fixture(scope="module")
+def registers(tmp_path_factory):
+    """Registers where the planted districts are not most of the economy (as they can be in the
+    bundled sample's small registers), read back as (municipality, labour-market area, code,
+    employees as the warehouse counts them)."""
+    folder = tmp_path_factory.mktemp("division")
+    reports = {
+        "IT": generate("IT", UNITS["IT"], [2021], 7, folder),
+        "MX": generate("MX", UNITS["MX"], [2021], 7, folder),
+    }
+    it = _read(folder, "IT", "it/asia_ul/2021/unita_locali_2021.csv").select(
+        pl.col("codice_comune").alias("area"),
+        pl.col("ateco_2007").str.slice(0, 5).alias("code"),
+        pl.col("addetti").cast(pl.Float64).alias("employees"),
+        pl.col("fatturato").cast(pl.Float64).alias("turnover"),
+        pl.col("fatturato_export").cast(pl.Float64).alias("exports"),
+    )
+    it_lma = _read(folder, "IT", "it/lma/comuni_sll.csv").select(
+        pl.col("codice_comune").alias("area"), pl.col("codice_sll").alias("lma")
+    )
+    # Mexico: the employees the warehouse estimates from DENUE's bands.
+    bands = pl.read_csv(REFERENCE_DIR / "employment_bands" / "employment_bands.csv", infer_schema=False).filter(
+        pl.col("band_system") == "DENUE"
+    )
+    mx = (
+        _read(folder, "MX", "mx/denue/2021/denue_2021.csv")
+        .join(bands.select(pl.col("band_text").alias("per_ocu"), "estimate"), on="per_ocu")
+        .select(
+            pl.col("clee").str.slice(0, 5).alias("area"),
+            pl.col("clee").str.slice(5, 6).alias("code"),
+            pl.col("estimate").cast(pl.Float64).alias("employees"),
+        )
+    )
+    mx_lma = _read(folder, "MX", "mx/lma/municipios_zonas.csv").select(
+        pl.col("cve_mun").alias("area"), pl.col("cve_zona").alias("lma")
+    )
+    units = {"IT": it.join(it_lma, on="area"), "MX": mx.join(mx_lma, on="area")}
+    io = {
+        "IT": _read(folder, "IT", TYPOLOGY_FILES["IT"][0].format(y=2021)).rename(
+            {"divisione_fornitrice": "supplier", "divisione_utilizzatrice": "user", "coefficiente": "coefficient"}
+        ),
+        "MX": _read(folder, "MX", TYPOLOGY_FILES["MX"][0].format(y=2021)).rename(
+            {"subsector_origen": "supplier", "subsector_destino": "user", "coeficiente": "coefficient"}
+        ),
+    }
+    return reports, units, io
+
+
+def _set_lq(units: pl.DataFrame, lma: str, prefixes: list[str]) -> float | None:
+    """LQ of the codes starting with any of the prefixes in the labour-market area (None when the
+    codes have no employment in the country)."""
+    in_set = pl.any_horizontal([pl.col("code").str.starts_with(p) for p in prefixes])
+    area = units.filter(pl.col("lma") == lma)
+    local = area.filter(in_set).get_column("employees").sum() / area.get_column("employees").sum()
+    national = units.filter(in_set).get_column("employees").sum() / units.get_column("employees").sum()
+    return local / national if national > 0 else None
+
+
+def _machinery(system: str, code: str) -> list[str]:
+    groups = pl.read_csv(SEEDS / "istat_group_codes.csv", infer_schema=False).filter(
+        pl.col("industry_system") == system
+    )
+    matching = [(len(p), g) for p, g in groups.select("code_prefix", "group_code").rows() if code.startswith(p)]
+    if not matching:
+        return []
+    machinery = pl.read_csv(SEEDS / "machinery_for_groups.csv", infer_schema=False).filter(
+        (pl.col("industry_system") == system) & (pl.col("group_code") == max(matching)[1])
+    )
+    return machinery.get_column("code_prefix").to_list()
+
+
+@pytest.mark.parametrize("country", ["IT", "MX"])
+def test_planted_districts_hold_part_of_their_industry_and_stay_districts(registers, country):
+    reports, units, _ = registers
+    assert reports[country].units[2021] == UNITS[country]
+    total = units[country].get_column("employees").sum()
+    shares = []
+    for district in reports[country].districts:
+        main = units[country].filter(pl.col("code") == district["industry_code"])
+        local = main.filter(pl.col("lma") == district["lma_code"])
+        area_total = units[country].filter(pl.col("lma") == district["lma_code"]).get_column("employees").sum()
+        share = local.get_column("employees").sum() / main.get_column("employees").sum()
+        lq = (local.get_column("employees").sum() / area_total) / (main.get_column("employees").sum() / total)
+        shares.append(share)
+        # Still a district by the identification's thresholds (LQ >= 2, 10 units, 250 employees, 1 %) ...
+        assert lq >= 2 and local.height >= 10 and local.get_column("employees").sum() >= 250, district
+        # ... and no longer the whole of its industry: the rest are scattered units elsewhere.
+        assert 0.3 <= share <= 0.85, district
+    assert np.mean(shares) <= 0.7
+
+
+@pytest.mark.parametrize("country", ["IT", "MX"])
+def test_division_of_labour_follows_the_capability_profile(registers, country):
+    reports, units, io = registers
+    kibs = (
+        pl.read_csv(SEEDS / "kibs_codes.csv", infer_schema=False)
+        .filter(pl.col("industry_system") == SYSTEM[country])
+        .get_column("code_prefix")
+        .to_list()
+    )
+    width = 2 if country == "IT" else 3
+    for district in reports[country].districts:
+        profile, code, lma = district["capability_profile"], district["industry_code"], district["lma_code"]
+        suppliers = (
+            io[country]
+            .filter(
+                (pl.col("user") == code[:width])
+                & (pl.col("supplier") != code[:width])
+                & (pl.col("coefficient").cast(pl.Float64) >= 0.02)
+            )
+            .get_column("supplier")
+            .to_list()
+        )
+        supplier_lq = _set_lq(units[country], lma, suppliers)
+        kibs_lq = _set_lq(units[country], lma, kibs)
+        assert (supplier_lq > 1.1) if profile >= 2 else (supplier_lq < 1), (district, supplier_lq)
+        assert (kibs_lq > 1.1) if profile >= 3 else (kibs_lq < 1), (district, kibs_lq)
+        machinery = [p for p in _machinery(SYSTEM[country], code) if not code.startswith(p)]
+        if machinery:
+            machinery_lq = _set_lq(units[country], lma, machinery)
+            if profile >= 3:
+                assert machinery_lq is not None and machinery_lq > 1.1, (district, machinery_lq)
+            else:  # absent from the country (no LQ) or below 1 in the area
+                assert machinery_lq is None or machinery_lq < 1, (district, machinery_lq)
+        planted = district["division_of_labour"]
+        assert (planted["suppliers"]["employees"] > 0) == (profile >= 2)
+        assert (planted["kibs"]["employees"] > 0) == (profile >= 3)
+
+
+def test_exports_follow_the_capability_profile(registers):
+    reports, units, _ = registers
+    for district in reports["IT"].districts:
+        local = units["IT"].filter(
+            (pl.col("lma") == district["lma_code"]) & (pl.col("code") == district["industry_code"])
+        )
+        share = local.get_column("exports").sum() / local.get_column("turnover").sum()
+        if district["capability_profile"] == 1:
+            assert share < 0.10, district
+        elif district["capability_profile"] == 4:
+            assert share >= 0.40, district

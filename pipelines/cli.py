@@ -255,7 +255,10 @@ def query(
 def generate(
     country: Annotated[str, typer.Option("--country", help="IT or MX")],
     units: Annotated[int, typer.Option("--units", help="Local units to generate per year.")],
-    year: Annotated[int, typer.Option("--year", help="Reference year (the last one with --years).")] = 2021,
+    year: Annotated[
+        list[int] | None,
+        typer.Option("--year", help="Reference year; repeatable (--year 2016 --year 2021); the last one with --years."),
+    ] = None,
     years: Annotated[int, typer.Option("--years", help="Number of consecutive years ending at --year.")] = 1,
     seed: Annotated[int, typer.Option("--seed")] = 1,
     out: Annotated[Path, typer.Option("--out", help="Output folder (a raw/ input folder).")] = Path("raw/generated"),
@@ -263,12 +266,18 @@ def generate(
     """Write a synthetic national register (and exports, banks, population, LMA map) in native formats."""
     from pipelines.generate import generate as run
 
+    chosen = sorted(set(year or [2021]))
     if years < 1:
         err.print("--years must be at least 1")
         raise typer.Exit(EXIT_BAD_INPUT)
+    if years > 1 and len(chosen) > 1:
+        err.print("give either several --year or one --year with --years, not both")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if years > 1:
+        chosen = list(range(chosen[0] - years + 1, chosen[0] + 1))
     started = time.perf_counter()
     try:
-        report = run(country, units, list(range(year - years + 1, year + 1)), seed, out)
+        report = run(country, units, chosen, seed, out)
     except ValueError as exc:
         err.print(f"[red]error[/red] {exc}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None

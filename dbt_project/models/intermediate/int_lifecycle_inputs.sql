@@ -34,22 +34,7 @@ sequenced as (
 ),
 
 main_division as (
-    select district_id, ref_year, isic4_division
-    from (
-        select
-            s.district_id,
-            s.ref_year,
-            b.isic4_division,
-            row_number() over (
-                partition by s.district_id, s.ref_year order by sum(b.weight) desc, b.isic4_division
-            ) as rank
-        from sequenced as s
-        inner join {{ ref('int_industry_isic4') }} as b
-            on b.industry_system = s.industry_system and b.industry_code = s.main_industry_code
-        where s.previous_year is not null
-        group by s.district_id, s.ref_year, b.isic4_division
-    ) as ranked
-    where rank = 1
+    select * from {{ ref('int_district_main_division') }}
 ),
 
 proximity as (
@@ -116,7 +101,8 @@ select
         {{ safe_divide(safe_divide('b.district_births', 'b.district_units'), safe_divide('b.national_births', 'b.national_units')) }}
     end as entry_ratio,
     s.lq - s.previous_lq as lq_change,
-    case when md.isic4_division is not null then cast(coalesce(nr.new_related_industries, 0) as integer) end
+    case when s.previous_year is not null and md.isic4_division is not null
+        then cast(coalesce(nr.new_related_industries, 0) as integer) end
         as new_related_industries
 from sequenced as s
 left join {{ ref('int_eco_stars') }} as z

@@ -10,17 +10,7 @@ latest as (
 ),
 
 main_division as (
-    select
-        d.district_id,
-        d.ref_year,
-        b.isic4_division,
-        row_number() over (
-            partition by d.district_id, d.ref_year order by sum(b.weight) desc, b.isic4_division
-        ) as rank
-    from districts as d
-    inner join {{ ref('int_industry_isic4') }} as b
-        on b.industry_system = d.industry_system and b.industry_code = d.main_industry_code
-    group by d.district_id, d.ref_year, b.isic4_division
+    select * from {{ ref('int_district_main_division') }}
 )
 
 select
@@ -45,7 +35,7 @@ select
 from districts as d
 inner join latest as l on l.country = d.country and l.ref_year = d.ref_year
 left join {{ ref('country_blocs') }} as b on b.country = d.country
-left join main_division as m on m.district_id = d.district_id and m.ref_year = d.ref_year and m.rank = 1
+left join main_division as m on m.district_id = d.district_id and m.ref_year = d.ref_year
 left join {{ ref('int_industry_code_groups') }} as g
     on g.industry_system = d.industry_system and g.industry_code = d.main_industry_code
 left join {{ ref('istat_manufacturing_groups') }} as grp on grp.group_code = g.group_code

@@ -9,7 +9,8 @@
         'density': "'capabilities of ' || s.area_name || ' related to the strengths of ' || f.area_name || ' (relatedness density ' || cast(round(c.m3, 2) as varchar) || ')'",
         'machinery': "'machinery makers of ' || f.area_name || ' (LQ ' || cast(round(c.machinery_lq, 1) as varchar) || ') meet the users of ' || s.area_name",
         'suppliers': "'suppliers of the industry of ' || f.area_name || ' concentrated in ' || s.area_name || ' (LQ ' || cast(round(c.supplier_lq, 1) as varchar) || ')'",
-        'types': "'a ' || c.first_typology_class || ' district meets a ' || c.second_typology_class || ' one'",
+        'same_division': "'same industry division (ISIC ' || c.first_isic4_division || ')'",
+        'types': "'complementary types (' || c.first_typology_class || ' with ' || c.second_typology_class || ')'",
         'exports': "'trade complementarity ' || cast(round(c.m4, 0) as varchar)",
     },
     'es': {
@@ -18,7 +19,8 @@
         'density': "'capacidades de ' || s.area_name || ' afines a las fortalezas de ' || f.area_name || ' (densidad de relación ' || cast(round(c.m3, 2) as varchar) || ')'",
         'machinery': "'los fabricantes de maquinaria de ' || f.area_name || ' (CL ' || cast(round(c.machinery_lq, 1) as varchar) || ') encuentran a los usuarios de ' || s.area_name",
         'suppliers': "'proveedores de la industria de ' || f.area_name || ' concentrados en ' || s.area_name || ' (CL ' || cast(round(c.supplier_lq, 1) as varchar) || ')'",
-        'types': "'un distrito ' || c.first_typology_class || ' se encuentra con uno ' || c.second_typology_class",
+        'same_division': "'misma división industrial (CIIU ' || c.first_isic4_division || ')'",
+        'types': "'tipos complementarios (' || c.first_typology_class || ' con ' || c.second_typology_class || ')'",
         'exports': "'complementariedad comercial ' || cast(round(c.m4, 0) as varchar)",
     },
     'it': {
@@ -27,7 +29,8 @@
         'density': "'competenze di ' || s.area_name || ' affini ai punti di forza di ' || f.area_name || ' (densità di relazione ' || cast(round(c.m3, 2) as varchar) || ')'",
         'machinery': "'i produttori di macchinari di ' || f.area_name || ' (QL ' || cast(round(c.machinery_lq, 1) as varchar) || ') incontrano gli utilizzatori di ' || s.area_name",
         'suppliers': "'fornitori dell''industria di ' || f.area_name || ' concentrati in ' || s.area_name || ' (QL ' || cast(round(c.supplier_lq, 1) as varchar) || ')'",
-        'types': "'un distretto ' || c.first_typology_class || ' incontra uno ' || c.second_typology_class",
+        'same_division': "'stessa divisione industriale (ISIC ' || c.first_isic4_division || ')'",
+        'types': "'tipi complementari (' || c.first_typology_class || ' con ' || c.second_typology_class || ')'",
         'exports': "'complementarità commerciale ' || cast(round(c.m4, 0) as varchar)",
     },
 } %}
@@ -74,8 +77,9 @@ select
     {%- for lang, t in reasons.items() %}
     {%- set items %}
         list_slice(list_filter(list_sort([
-            {'c': c.c1, 'k': 'M1', 't': case when c.same_group or c.first_isic4_division = c.second_isic4_division
-                                           then {{ t['same_group'] }} else {{ t['related'] }} end},
+            {'c': c.c1, 'k': 'M1', 't': case when c.same_group then {{ t['same_group'] }}
+                                           when c.first_isic4_division = c.second_isic4_division
+                                           then {{ t['same_division'] }} else {{ t['related'] }} end},
             {'c': c.c3, 'k': 'M3', 't': {{ t['density'] }}},
             {'c': c.c4, 'k': 'M4', 't': {{ t['exports'] }}},
             {'c': c.c5, 'k': 'M5', 't': case when c.machinery_meets_users then {{ t['machinery'] }}

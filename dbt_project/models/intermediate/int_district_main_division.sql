@@ -1,0 +1,37 @@
+-- The ISIC Rev.4 division of every district's main industry (the common industry language of
+-- cross-clustering): where the main industry links to several divisions, the heaviest link, then
+-- the division in the district's own ISTAT group (SCIAN 336340 brake parts: ISIC 29 motor-vehicle
+-- parts before 23 friction materials), then the lowest code.
+with districts as (
+    select * from {{ ref('districts') }}
+),
+
+groups as (
+    select * from {{ ref('int_industry_code_groups') }}
+),
+
+isic_groups as (
+    -- The ISTAT group of each ISIC division (seeds/istat_group_codes.csv, ISIC4 rows).
+    select code_prefix as isic4_division, group_code
+    from {{ ref('istat_group_codes') }}
+    where industry_system = 'ISIC4' and length(code_prefix) = 2
+),
+
+ranked as (
+    select
+        d.district_id,
+        d.ref_year,
+        b.isic4_division,
+        row_number() over (
+            partition by d.district_id, d.ref_year
+            order by sum(b.weight) desc, bool_or(ig.group_code = g.group_code) desc, b.isic4_division
+        ) as rank
+    from districts as d
+    inner join {{ ref('int_industry_isic4') }} as b
+        on b.industry_system = d.industry_system and b.industry_code = d.main_industry_code
+    left join groups as g on g.industry_system = d.industry_system and g.industry_code = d.main_industry_code
+    left join isic_groups as ig on ig.isic4_division = b.isic4_division
+    group by d.district_id, d.ref_year, b.isic4_division
+)
+
+select district_id, ref_year, isic4_division from ranked where rank = 1

@@ -1,10 +1,10 @@
 -- The measures behind typology dimensions D2, D4, D6 and D7 (METHOD.md 2.1), one row per district
 -- and year. NULL means the input is not loaded for the district's country and year; a loaded input
 -- in which the district has nothing gives 0 (no patents, no institutions), not NULL.
---   D2 (a) supplier_lq: LQ of the industries supplying the main industry (input-output
---          coefficient a_jm >= typology_d2_supplier_min_coefficient, the main industry's own
---          division excluded), from the latest input-output table not after the reference year;
---      (b) machinery_lq: LQ of the machinery industry serving the main group (seeds/machinery_for_groups);
+--   D2 (a) supplier_lq: LQ of the industries supplying the main industry (int_district_io_suppliers:
+--          input-output coefficient a_jm >= typology_d2_supplier_min_coefficient, the main industry's
+--          own division excluded, latest table not after the reference year);
+--      (b) machinery_lq: LQ of the machinery industry serving the main group (int_region_machinery_lq);
 --      (c) kibs_lq: LQ of knowledge-intensive business services (seeds/kibs_codes);
 --      (d) export_lq: exports per employee of the main industry against the national industry.
 --   D4 innovation_ratio: patents + trademarks + designs per employee of the main industry, against
@@ -14,10 +14,6 @@
 --   D7 institutions serving the district (its region, the main industry or all industries).
 with districts as (
     select * from {{ ref('districts') }}
-),
-
-rules as (
-    select * from {{ ref('int_rules') }}
 ),
 
 regions as (
@@ -33,39 +29,22 @@ groups as (
     select * from {{ ref('int_industry_code_groups') }}
 ),
 
-io_years as (
-    select d.district_id, d.ref_year, max(io.ref_year) as io_year
-    from districts as d
-    inner join {{ ref('stg_landing__input_output') }} as io
-        on io.country = d.country and io.industry_system = d.industry_system and io.ref_year <= d.ref_year
-    group by d.district_id, d.ref_year
-),
-
-io_user as (
-    -- The most detailed user code of the table that contains the main industry.
-    select y.district_id, y.ref_year, y.io_year, io.user_code,
-           row_number() over (partition by y.district_id, y.ref_year order by length(io.user_code) desc) as rank
-    from io_years as y
-    inner join districts as d on d.district_id = y.district_id and d.ref_year = y.ref_year
-    inner join {{ ref('stg_landing__input_output') }} as io
-        on io.country = d.country and io.industry_system = d.industry_system and io.ref_year = y.io_year
-        and starts_with(d.main_industry_code, io.user_code)
-),
-
 supplier_prefixes as (
-    select distinct u.district_id, u.ref_year, io.supplier_code as code_prefix
-    from io_user as u
-    inner join districts as d on d.district_id = u.district_id and d.ref_year = u.ref_year
-    inner join {{ ref('stg_landing__input_output') }} as io
-        on io.country = d.country and io.industry_system = d.industry_system and io.ref_year = u.io_year
-        and io.user_code = u.user_code
-    cross join rules as r
-    where u.rank = 1 and io.supplier_code <> io.user_code
-      and io.coefficient >= r.typology_d2_supplier_min_coefficient
+    select district_id, ref_year, supplier_code as code_prefix from {{ ref('int_district_io_suppliers') }}
 ),
 
-machinery_prefixes as (
-    select distinct d.district_id, d.ref_year, m.code_prefix
+machinery as (
+    -- The LQ of the machinery serving the district's own group (int_region_machinery_lq).
+    select d.district_id, d.ref_year, m.machinery_lq
+    from districts as d
+    inner join groups as g on g.industry_system = d.industry_system and g.industry_code = d.main_industry_code
+    inner join {{ ref('int_region_machinery_lq') }} as m
+        on m.country = d.country and m.ref_year = d.ref_year and m.region_code = d.area_code
+        and m.industry_system = d.industry_system and m.group_code = g.group_code
+),
+
+machinery_defined as (
+    select distinct d.district_id, d.ref_year
     from districts as d
     inner join groups as g on g.industry_system = d.industry_system and g.industry_code = d.main_industry_code
     inner join {{ ref('machinery_for_groups') }} as m
@@ -80,8 +59,6 @@ kibs_prefixes as (
 
 code_sets as (
     select district_id, ref_year, 'suppliers' as code_set, code_prefix from supplier_prefixes
-    union all
-    select district_id, ref_year, 'machinery', code_prefix from machinery_prefixes
     union all
     select district_id, ref_year, 'kibs', code_prefix from kibs_prefixes
 ),
@@ -259,9 +236,8 @@ final as (
         sup.lq as supplier_lq,
         exists (select 1 from supplier_prefixes as p where p.district_id = d.district_id and p.ref_year = d.ref_year)
             as has_supplier_definition,
-        mach.lq as machinery_lq,
-        exists (select 1 from machinery_prefixes as p where p.district_id = d.district_id and p.ref_year = d.ref_year)
-            as has_machinery_definition,
+        mach.machinery_lq,
+        md.district_id is not null as has_machinery_definition,
         kibs.lq as kibs_lq,
         w.export_intensity_index as export_lq,
         i.innovation_ratio,
@@ -279,7 +255,8 @@ final as (
         inst.international_networks
     from districts as d
     left join set_lq as sup on sup.district_id = d.district_id and sup.ref_year = d.ref_year and sup.code_set = 'suppliers'
-    left join set_lq as mach on mach.district_id = d.district_id and mach.ref_year = d.ref_year and mach.code_set = 'machinery'
+    left join machinery as mach on mach.district_id = d.district_id and mach.ref_year = d.ref_year
+    left join machinery_defined as md on md.district_id = d.district_id and md.ref_year = d.ref_year
     left join set_lq as kibs on kibs.district_id = d.district_id and kibs.ref_year = d.ref_year and kibs.code_set = 'kibs'
     left join {{ ref('int_district_indicators_wide') }} as w on w.district_id = d.district_id and w.ref_year = d.ref_year
     left join innovation_ratio as i on i.district_id = d.district_id and i.ref_year = d.ref_year

@@ -74,6 +74,9 @@ def build_inputs(db: Path, districts: int, seed: int = 1) -> dict:
             exports = rng.dirichlet(np.full(12, 0.5))
             rows_caps += [(country, 2021, region, "export_share", d, float(s))
                           for d, s in zip(rng.choice(MANUFACTURING, size=12, replace=False), exports)]
+            if bloc == "LATAM":  # the country's import shares, repeated on each of its regions (M4)
+                imports = rng.dirichlet(np.full(len(MANUFACTURING), 0.8))
+                rows_caps += [(country, 2021, region, "import_share", d, float(v)) for d, v in zip(MANUFACTURING, imports)]
             rows_suppliers += [(district_id, d) for d in rng.choice(DIVISIONS, size=5, replace=False) if d != main]
     import pandas as pd
 

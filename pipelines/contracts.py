@@ -271,6 +271,20 @@ CONTRACTS: dict[str, Contract] = {
             key=("country", "ref_year", "area_code", "product_system", "product_code"),
         ),
         Contract(
+            "imports",
+            "landing",
+            "National imports by product or industry (partner matching M4, trade complementarity).",
+            (
+                _f("country", "code", True),
+                _f("ref_year", "year", True),
+                _f("product_system", "code", True, "HS, or an industry classification"),
+                _f("product_code", "code", True),
+                _f("import_value", "amount", True),
+                _f("currency", "code", True),
+            ),
+            key=("country", "ref_year", "product_system", "product_code"),
+        ),
+        Contract(
             "bank_branches",
             "landing",
             "Bank branches by area.",

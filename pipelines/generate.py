@@ -625,9 +625,32 @@ def generate_mexico(units: int, years: list[int], seed: int, out: Path) -> Gener
         # Exports by municipality x HS 6-digit product of the unit's industry (via ISIC Rev.4).
         exports = _mx_exports(year_rng, area, code, size, exporting[role])
         _write(exports, out / "mx" / "exports" / str(year) / f"exportaciones_{year}.csv", ",", report)
+        _write(_mx_imports(np.random.default_rng([seed, year, 11])), out / "mx" / "imports" / str(year)
+               / f"importaciones_{year}.csv", ",", report)
         typology.write(year, area_idx, code, size, out, report)
         next_id += n
     return report
+
+
+# Mexico's imports lean on intermediate and capital goods: mean import value per HS6 product by ISIC
+# division, as a multiple of the overall mean (synthetic, for partner-matching M4).
+MX_IMPORT_DIVISION_WEIGHT = {"13": 3.0, "20": 3.0, "22": 2.5, "24": 2.5, "26": 4.0, "27": 3.0, "28": 4.0, "29": 3.0}
+
+
+def _mx_imports(rng: np.random.Generator) -> pl.DataFrame:
+    """National imports by HS6 product of the manufacturing ISIC divisions (10-33), in US dollars."""
+    hs = pl.read_csv(REFERENCE_DIR / "hs_isic4" / "hs_isic4.csv", infer_schema=False)
+    products = (
+        hs.filter(pl.col("HS_6d").str.contains(r"^\d{6}$") & pl.col("ISIC4_4d").str.contains(r"^\d{4}$"))
+        .with_columns(pl.col("ISIC4_4d").str.slice(0, 2).alias("division"))
+        .filter(pl.col("division").is_between(pl.lit("10"), pl.lit("33")))
+        .group_by("HS_6d")
+        .agg(pl.col("division").min())
+        .sort("HS_6d")
+    )
+    weight = np.array([MX_IMPORT_DIVISION_WEIGHT.get(d, 1.0) for d in products.get_column("division").to_list()])
+    value = np.round(weight * rng.lognormal(15.0, 1.5, size=products.height))
+    return pl.DataFrame({"hs6": products.get_column("HS_6d"), "valor_usd": value.astype(np.int64)})
 
 
 def _mx_exports(

@@ -18,6 +18,7 @@ from __future__ import annotations
 from itertools import permutations
 
 import duckdb
+import pandas as pd
 import pytest
 
 from pipelines.paths import ProjectPaths
@@ -44,6 +45,8 @@ MACHINERY = {"G01": "28.94", "G02": "28.94", "G03": "28.49"}  # seeds/machinery_
 WEIGHTS = {"m1": 0.25, "m3": 0.15, "m4": 0.20, "m5": 0.20, "m7": 0.10, "m6": 0.10}  # rule set district_v1
 IT_DISTRICTS = {"SLLA": "15.20", "SLLB": "13.20", "SLLC": "31.09"}
 MX_DISTRICTS = {"ZM01": "316211", "ZM02": "313210", "ZM03": "337120"}
+IT_EXPORTS = {"SLLA": [("15.20", 800), ("28.94", 200)], "SLLB": [("13.20", 500)]}  # euro, by ATECO class
+MX_IMPORTS = {"520811": 1000, "640399": 600, "844630": 300}  # national imports by HS6, US dollars
 DENUE_HEADER = ("clee,id,nom_estab,raz_social,nombre_act,per_ocu,tipo_vial,nom_vial,numero_ext,numero_int,nomb_asent,"
                 "cod_postal,municipio,telefono,correoelec,www,tipoUniEco,longitud,latitud,tipoCenCom,nom_CenCom,num_local")
 
@@ -68,6 +71,10 @@ def matched(tmp_path_factory):
                 n += 1
                 lines.append(f"U{n};E{n};{IT_AREAS[sll]};{code};{size};;;")
     _write(raw / "it" / "asia_ul" / "2021" / "unita_locali_2021.csv", lines, "cp1252")
+    _write(raw / "it" / "exports" / "2021" / "esportazioni_2021.csv", ["codice_comune;ateco_2007;valore_euro"]
+           + [f"{IT_AREAS[a]};{code};{value}" for a, rows in IT_EXPORTS.items() for code, value in rows], "cp1252")
+    _write(raw / "mx" / "imports" / "2021" / "importaciones_2021.csv",
+           ["hs6,valor_usd"] + [f"{hs},{value}" for hs, value in MX_IMPORTS.items()])
     _write(raw / "mx" / "lma" / "municipios_zonas.csv", ["cve_mun,cve_zona,nom_zona"]
            + [f"{m},{zm},Zona {zm}" for zm, munis in MX_AREAS.items() for m in munis])
     lines, n = [DENUE_HEADER], 0
@@ -127,6 +134,38 @@ def _phi() -> dict[tuple[str, str], float]:
     return phi
 
 
+def _import_shares() -> dict[str, float]:
+    """Mexico's import shares by ISIC division: each HS product split equally over its ISIC classes in the
+    bundled HS -> ISIC table."""
+    import csv
+
+    from pipelines.paths import REFERENCE_DIR
+
+    links: dict[str, list[str]] = {}
+    with open(REFERENCE_DIR / "hs_isic4" / "hs_isic4.csv", newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            if r["HS_6d"] in MX_IMPORTS:
+                links.setdefault(r["HS_6d"], []).append(r["ISIC4_4d"][:2])
+    by_division: dict[str, float] = {}
+    for hs, value in MX_IMPORTS.items():
+        for division in links[hs]:
+            by_division[division] = by_division.get(division, 0) + value / len(links[hs])
+    total = sum(by_division.values())
+    return {k: v / total for k, v in by_division.items()}
+
+
+def _trade_complementarity(area):
+    """Michaely's TC = 100 (1 - sum |m - x| / 2) over the union of divisions; None without exports."""
+    if area not in IT_EXPORTS:
+        return None
+    x: dict[str, float] = {}
+    for code, value in IT_EXPORTS[area]:
+        x[code[:2]] = x.get(code[:2], 0) + value
+    x = {k: v / sum(x.values()) for k, v in x.items()}
+    m = _import_shares()
+    return 100 * (1 - sum(abs(m.get(k, 0) - x.get(k, 0)) for k in set(m) | set(x)) / 2)
+
+
 def _expected_components(weights=WEIGHTS):
     lqs, phi = _lqs(), _phi()
     def it_lq(area, prefix):  # LQ of a class prefix in an Italian area; 0 when the nation has none
@@ -161,10 +200,12 @@ def _expected_components(weights=WEIGHTS):
             m3 = sum(densities) / len(densities) if densities else 0.0
             m5 = 1.0 if it_lq(e, MACHINERY[GROUP[m_code]]) >= 2 and mx_lq(m, m_code) >= 1.5 else 0.0
             m7 = 0.0  # every district here is PRIMORDIAL: a first district that is not higher scores 0
+            m4 = _trade_complementarity(e)
             w = weights
-            rescale = (w["m1"] + w["m3"] + w["m4"] + w["m5"] + w["m7"]) / (w["m1"] + w["m3"] + w["m5"] + w["m7"])
-            score = rescale * (w["m1"] * m1 + w["m3"] * m3 + w["m5"] * m5 + w["m7"] * m7)
-            out[(e, m)] = {"m1": m1, "m3": m3, "m5": m5, "score": score}
+            available = w["m1"] + w["m3"] + w["m5"] + w["m7"] + (w["m4"] if m4 is not None else 0)
+            rescale = (w["m1"] + w["m3"] + w["m4"] + w["m5"] + w["m7"]) / available
+            score = rescale * (w["m1"] * m1 + w["m3"] * m3 + w["m4"] * (m4 or 0) / 100 + w["m5"] * m5 + w["m7"] * m7)
+            out[(e, m)] = {"m1": m1, "m3": m3, "m4": m4, "m5": m5, "score": score}
     return out
 
 
@@ -214,9 +255,13 @@ def test_every_pair_and_its_components(matched):
         assert row["m1_same_value_chain"] == pytest.approx(exp["m1"], abs=1e-6), pair
         assert row["m3_relatedness_density"] == pytest.approx(exp["m3"], abs=1e-6), pair
         assert row["m5_tier_complementarity"] == exp["m5"], pair
+        if exp["m4"] is None:
+            assert pd.isna(row["m4_trade_complementarity"]), pair
+        else:
+            assert row["m4_trade_complementarity"] == pytest.approx(exp["m4"], abs=1e-6), pair
         assert row["score"] == pytest.approx(exp["score"], abs=1e-6), pair
-    # No imports loaded: no trade complementarity; no exports: no competition penalty.
-    assert got["m4_trade_complementarity"].isna().all() and got["m6_export_similarity"].isna().all()
+    # Mexico loads no exports: no competition penalty (M6 needs exports on both sides).
+    assert got["m6_export_similarity"].isna().all()
     assert (got["m7_type_complementarity"] == 0).all()
 
 
@@ -227,8 +272,12 @@ def test_the_footwear_pair_worked_out_by_hand(matched):
     # LQ (300 / 950) / (320 / 7,420) = 7.32 >= 2 and ZM01's footwear LQ is far above 1.5: M5 = 1.
     assert (row["m1_same_value_chain"], row["m5_tier_complementarity"], bool(row["machinery_meets_users"])) == (1, 1, True)
     m3 = row["m3_relatedness_density"]
-    # Weights 0.25 M1 + 0.15 M3 + 0.20 M5 + 0.10 M7 rescaled to 0.90 because M4 is missing.
-    assert row["score"] == pytest.approx(0.9 / 0.7 * (0.25 + 0.15 * m3 + 0.20), abs=1e-6)
+    # SLLA exports 80 % footwear (15) and 20 % machinery (28); Mexico's imports put 200 / 1,900 on 15
+    # (640399 split over its six ISIC classes, two in 15) and 100 / 1,900 on 28 (844630: 2826, 3312,
+    # 3320): TC = 100 * (200 + 100) / 1,900.
+    assert row["m4_trade_complementarity"] == pytest.approx(100 * 300 / 1900, abs=1e-6)
+    # 0.25 M1 + 0.15 M3 + 0.20 M4 / 100 + 0.20 M5 + 0.10 M7 (M7 = 0), nothing missing but M6 (Mexico exports nothing).
+    assert row["score"] == pytest.approx(0.25 + 0.15 * m3 + 0.20 * 300 / 1900 + 0.20, abs=1e-6)
     assert row["top_components"].startswith("M1,M5")
     assert row["reason_en"].startswith(
         "same value chain (Leather and footwear); machinery makers of Sistema SLLA (LQ 7.3) meet the users of Zona ZM01")

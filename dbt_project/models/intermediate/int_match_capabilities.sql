@@ -2,7 +2,9 @@
 -- int_match_profiles, one row per region and item:
 --   kind 'machinery': LQ of the machinery industry serving each ISTAT group (int_region_machinery_lq;
 --       M5: machinery makers meet user industries);
---   kind 'export_share': the region's exports by ISIC division as shares of its exports (M6).
+--   kind 'export_share': the region's exports by ISIC division as shares of its exports (M4, M6);
+--   kind 'import_share': the imports of the region's country by ISIC division as shares of its
+--       imports, from the latest year not after the region's (M4).
 -- Supplier divisions of each district's main industry are in int_match_suppliers.
 with profiles as (
     select distinct country, ref_year, region_code, industry_system from {{ ref('int_match_profiles') }}
@@ -40,8 +42,46 @@ export_shares as (
     inner join (select distinct country, ref_year, region_code from profiles) as p
         on p.country = e.country and p.ref_year = e.ref_year and p.region_code = e.region_code
     where e.isic4_division is not null and e.export_value > 0
+),
+
+country_imports as (
+    -- HS products spread over their ISIC classes in equal parts; industry codes through the ISIC bridge.
+    select
+        i.country,
+        i.ref_year,
+        coalesce(substr(h.isic4_code, 1, 2), b.isic4_division) as isic4_division,
+        sum(i.import_value * coalesce(h.weight, b.weight)) as import_value
+    from {{ ref('stg_landing__imports') }} as i
+    left join (
+        select industry_code as hs_code, target_code as isic4_code,
+               1.0 / count(*) over (partition by industry_code) as weight
+        from {{ ref('stg_reference__industry_crosswalk') }}
+        where industry_system = 'HS' and target_system = 'ISIC4'
+    ) as h on i.product_system = 'HS' and h.hs_code = i.product_code
+    left join {{ ref('int_industry_isic4') }} as b
+        on i.product_system <> 'HS' and b.industry_system = i.product_system and b.industry_code = i.product_code
+    group by all
+),
+
+import_years as (
+    select p.country, p.ref_year, max(c.ref_year) as import_year
+    from (select distinct country, ref_year from profiles) as p
+    inner join country_imports as c on c.country = p.country and c.ref_year <= p.ref_year
+    group by p.country, p.ref_year
+),
+
+import_shares as (
+    select
+        p.country, p.ref_year, p.region_code, 'import_share' as kind, c.isic4_division as item,
+        c.import_value / sum(c.import_value) over (partition by p.country, p.ref_year, p.region_code) as value
+    from (select distinct country, ref_year, region_code from profiles) as p
+    inner join import_years as y on y.country = p.country and y.ref_year = p.ref_year
+    inner join country_imports as c on c.country = y.country and c.ref_year = y.import_year
+    where c.isic4_division is not null and c.import_value > 0
 )
 
 select * from machinery
 union all
 select * from export_shares
+union all
+select * from import_shares

@@ -6,8 +6,9 @@
 --   M3 relatedness density of the second district's region around the first's strengths (ISIC
 --      divisions with LQ >= match_strength_min_lq in the first region): the mean over those strengths k
 --      of sum_j x_j phi_kj / sum_j phi_kj, x_j = 1 when the second region has RCA >= 1 in j;
---   M4 trade complementarity needs the second side's imports by product, which no input contract
---      carries yet: NULL;
+--   M4 trade complementarity (Michaely 1996): TC = 100 (1 - sum_k |m_k - x_k| / 2) with x the first
+--      region's export shares and m the second country's import shares by ISIC division, which
+--      equals 100 sum_k min(x_k, m_k); NULL without exports on the first side or imports on the second;
 --   M5 tier complementarity: 1 when the first region's machinery serving the second's group has
 --      LQ >= match_machinery_min_lq and the second district's main-industry LQ >= match_user_min_lq, or
 --      when the second region has LQ >= match_user_min_lq in a supplier division of the first's main
@@ -158,6 +159,26 @@ m6 as (
     group by p.first_pid, p.second_pid
 ),
 
+import_shares as (
+    select p.pid, c.item as isic4_division, c.value as share
+    from profiles as p
+    inner join capabilities as c
+        on c.kind = 'import_share' and c.country = p.country and c.ref_year = p.ref_year
+        and c.region_code = p.region_code
+),
+
+m4 as (
+    select p.first_pid, p.second_pid, 100 * sum(least(x.share, m.share)) as m4
+    from pairs as p
+    inner join export_shares as x on x.pid = p.first_pid
+    inner join import_shares as m on m.pid = p.second_pid and m.isic4_division = x.isic4_division
+    group by p.first_pid, p.second_pid
+),
+
+importers as (
+    select distinct pid from import_shares
+),
+
 exporters as (
     select distinct pid from export_shares
 ),
@@ -169,7 +190,7 @@ components as (
         m1.same_group,
         m1.phi,
         coalesce(m3.m3, 0.0) as m3,
-        cast(null as double) as m4,
+        case when ef.pid is not null and im.pid is not null then coalesce(m4.m4, 0.0) end as m4,
         cast(case when m5.machinery_meets_users or m5.final_firms_meet_suppliers then 1 else 0 end as double) as m5,
         m5.machinery_meets_users,
         m5.final_firms_meet_suppliers,
@@ -187,7 +208,9 @@ components as (
     inner join m1 on m1.first_pid = p.first_pid and m1.second_pid = p.second_pid
     left join m3 on m3.first_pid = p.first_pid and m3.second_pid = p.second_pid
     inner join m5 on m5.first_pid = p.first_pid and m5.second_pid = p.second_pid
+    left join m4 on m4.first_pid = p.first_pid and m4.second_pid = p.second_pid
     left join m6 on m6.first_pid = p.first_pid and m6.second_pid = p.second_pid
+    left join importers as im on im.pid = p.second_pid
     left join exporters as ef on ef.pid = p.first_pid
     left join exporters as es on es.pid = p.second_pid
     left join {{ ref('type_complementarity') }} as t

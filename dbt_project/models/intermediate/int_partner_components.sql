@@ -1,6 +1,6 @@
 -- Partner-matching components and scores, one narrow row per pair (METHOD.md 5): every district of the first bloc (var
 -- matching_first_bloc, EU by default) paired with every district of the second (matching_second_bloc,
--- LATAM), set-based. Components, each in [0, 1]:
+-- LATAM), set-based. Components, each in [0, 1] except M4 (0-100):
 --   M1 same value chain: 1 when the main industries share an ISTAT group, else the proximity phi of
 --      their ISIC divisions (industry_proximity; 1 for the same division);
 --   M3 relatedness density of the second district's region around the first's strengths (ISIC

@@ -39,7 +39,11 @@ proximity as (
 ),
 
 capabilities as (
-    select * from {{ ref('int_match_capabilities') }}
+    -- Each district's regional capabilities (machinery LQs, export and import shares) by its pid.
+    select p.pid, p.bloc, c.kind, c.item, c.value
+    from profiles as p
+    inner join {{ ref('int_match_capabilities') }} as c
+        on c.country = p.country and c.ref_year = p.ref_year and c.region_code = p.region_code
 ),
 
 pairs as (
@@ -107,11 +111,8 @@ m3 as (
 ),
 
 machinery as (
-    select p.pid, c.item as group_code, c.value as machinery_lq
-    from profiles as p
-    inner join capabilities as c
-        on c.kind = 'machinery' and c.country = p.country and c.ref_year = p.ref_year and c.region_code = p.region_code
-    where p.bloc = '{{ first_bloc }}'
+    select pid, item as group_code, value as machinery_lq
+    from capabilities where kind = 'machinery' and bloc = '{{ first_bloc }}'
 ),
 
 supplier_strength as (
@@ -144,11 +145,7 @@ m5 as (
 ),
 
 export_shares as (
-    select p.pid, c.item as isic4_division, c.value as share
-    from profiles as p
-    inner join capabilities as c
-        on c.kind = 'export_share' and c.country = p.country and c.ref_year = p.ref_year
-        and c.region_code = p.region_code
+    select pid, item as isic4_division, value as share from capabilities where kind = 'export_share'
 ),
 
 m6 as (
@@ -160,11 +157,7 @@ m6 as (
 ),
 
 import_shares as (
-    select p.pid, c.item as isic4_division, c.value as share
-    from profiles as p
-    inner join capabilities as c
-        on c.kind = 'import_share' and c.country = p.country and c.ref_year = p.ref_year
-        and c.region_code = p.region_code
+    select pid, item as isic4_division, value as share from capabilities where kind = 'import_share'
 ),
 
 m4 as (

@@ -6,12 +6,7 @@ with exports as (
 ),
 
 hs_links as (
-    select
-        industry_code as hs_code,
-        target_code as isic4_code,
-        1.0 / count(*) over (partition by industry_code) as weight
-    from {{ ref('stg_reference__industry_crosswalk') }}
-    where industry_system = 'HS' and target_system = 'ISIC4'
+    select * from {{ ref('int_hs_isic4') }}
 ),
 
 by_industry as (

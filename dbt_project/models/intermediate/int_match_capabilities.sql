@@ -45,19 +45,14 @@ export_shares as (
 ),
 
 country_imports as (
-    -- HS products spread over their ISIC classes in equal parts; industry codes through the ISIC bridge.
+    -- HS products spread over their ISIC classes (int_hs_isic4); industry codes through the ISIC bridge.
     select
         i.country,
         i.ref_year,
         coalesce(substr(h.isic4_code, 1, 2), b.isic4_division) as isic4_division,
         sum(i.import_value * coalesce(h.weight, b.weight)) as import_value
     from {{ ref('stg_landing__imports') }} as i
-    left join (
-        select industry_code as hs_code, target_code as isic4_code,
-               1.0 / count(*) over (partition by industry_code) as weight
-        from {{ ref('stg_reference__industry_crosswalk') }}
-        where industry_system = 'HS' and target_system = 'ISIC4'
-    ) as h on i.product_system = 'HS' and h.hs_code = i.product_code
+    left join {{ ref('int_hs_isic4') }} as h on i.product_system = 'HS' and h.hs_code = i.product_code
     left join {{ ref('int_industry_isic4') }} as b
         on i.product_system <> 'HS' and b.industry_system = i.product_system and b.industry_code = i.product_code
     group by all

@@ -46,9 +46,7 @@ industry_gaps as (
 ),
 
 hs_links as (
-    select distinct industry_code as hs_code
-    from {{ ref('stg_reference__industry_crosswalk') }}
-    where industry_system = 'HS' and target_system = 'ISIC4'
+    select distinct hs_code from {{ ref('int_hs_isic4') }}
 ),
 
 product_gaps as (

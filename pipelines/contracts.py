@@ -221,6 +221,25 @@ CONTRACTS: dict[str, Contract] = {
             key=("country", "ref_year", "area_code", "industry_system", "industry_code", "size_class"),
         ),
         Contract(
+            "region_industry",
+            "landing",
+            "Establishments and employees by region x industry, for regions above the areas (U.S. states): "
+            "results by region, and, when the regions of a country cover the nation "
+            "(seeds/country_settings.csv, national_reference_regions), the reference economy of location quotients.",
+            (
+                _f("country", "code", True, "ISO 3166-1 alpha-2"),
+                _f("ref_year", "year", True),
+                _f("region_type", "code", True, "the kind of region, e.g. state"),
+                _f("region_code", "code", True, "e.g. the 2-digit state FIPS code"),
+                _f("industry_system", "code", True),
+                _f("industry_code", "code", True),
+                _f("establishments", "count", True),
+                _f("employees", "count", True),
+                _f("payroll", "amount", description="annual payroll, national currency (CBP: $1,000)"),
+            ),
+            key=("country", "ref_year", "region_type", "region_code", "industry_system", "industry_code"),
+        ),
+        Contract(
             "industry_totals",
             "landing",
             "National totals by industry: when present, the reference economy of location quotients.",
@@ -407,6 +426,38 @@ CONTRACTS: dict[str, Contract] = {
                 _f("geo_vintage", "code", description="vintage of the labour-market areas, e.g. SLL2011"),
             ),
             key=("country", "area_code"),
+        ),
+        Contract(
+            "area_code_changes",
+            "reference",
+            "Area codes of the bundled area list that a newer geography knows by another code (renumbering, "
+            "mergers): a labour-market-area map keyed on the newer codes reaches the listed areas through it.",
+            (
+                _f("country", "code", True),
+                _f("area_code", "code", True, "code in the area list (reference.areas)"),
+                _f("area_name", "text"),
+                _f("new_area_code", "code", True, "code of the same territory in the newer geography"),
+                _f("new_area_name", "text"),
+                _f("change", "text", description="renumbering or merger, with the act"),
+            ),
+            key=("country", "area_code"),
+        ),
+        Contract(
+            "lma_specialisation",
+            "reference",
+            "A statistical office's own classification of labour-market areas by productive specialisation "
+            "(ISTAT: SLL 2021 classes A-D and groups A1-D1).",
+            (
+                _f("country", "code", True),
+                _f("geo_vintage", "code", True, "vintage of the labour-market areas, e.g. SLL2021"),
+                _f("lma_code", "code", True),
+                _f("lma_name", "text"),
+                _f("specialisation_class", "code", True, "e.g. A (Made in Italy), B, C, D"),
+                _f("specialisation_class_name", "text"),
+                _f("specialisation_group", "code", True, "e.g. A3 (leather and footwear)"),
+                _f("specialisation_group_name", "text"),
+            ),
+            key=("country", "geo_vintage", "lma_code"),
         ),
         Contract(
             "employment_bands",

@@ -27,7 +27,7 @@ from pipelines.paths import DBT_PROJECT_DIR, REPO_ROOT, ProjectPaths
 PUBLISHED_TABLES: dict[str, tuple[str, ...]] = {
     "area_industry": ("country", "ref_year", "area_code", "industry_system", "industry_code"),
     "cluster_strength": ("country", "ref_year", "region_type", "region_code", "cluster_code"),
-    "cluster_mapping_gaps": ("country", "ref_year", "industry_code"),
+    "cluster_mapping_gaps": ("country", "ref_year", "region_type", "industry_code"),
     "districts": ("country", "ref_year", "district_id"),
     "district_indicators": ("country", "ref_year", "district_id", "indicator"),
     "sforzi_istat": ("country", "ref_year", "area_code"),
@@ -37,6 +37,7 @@ PUBLISHED_TABLES: dict[str, tuple[str, ...]] = {
     "district_lifecycle": ("country", "ref_year", "district_id"),
     "district_gaps": ("country", "ref_year", "district_id", "item_order"),
     "size_facts": ("country", "ref_year", "fact"),
+    "specialisation_agreement": ("country", "ref_year", "identification_method"),
     "classification_gaps": ("country", "ref_year", "code_system", "code"),
     "industry_proximity": ("division_i", "division_j"),
     "relatedness_density": ("country", "ref_year", "region_code", "isic4_division"),

@@ -1,8 +1,9 @@
 {#- Location quotient, national share and prevalence index for the cells of `cells` (a CTE or
     relation with country, ref_year, region_code, industry_system, industry_code, establishments,
     employees, payroll, is_employment_withheld, is_estimate, is_synthetic). The reference economy is
-    the national totals where an office loaded them for the country, year and system, otherwise
-    every region loaded for that country and year (lq_reference says which). -#}
+    the nation where one is loaded for the country, year and system (intermediate.int_industry_totals:
+    an office's national totals, or the sum over regions that cover the nation, such as the U.S.
+    states), otherwise every region loaded for that country and year (lq_reference says which). -#}
 {% macro location_quotients(cells) %}
 area_totals as (
     select country, ref_year, industry_system, region_code, cast(sum(employees) as bigint) as area_employees
@@ -17,8 +18,8 @@ loaded_industry_totals as (
 ),
 
 national_industry_totals as (
-    select country, ref_year, industry_system, industry_code, employees as industry_employees
-    from {{ ref('stg_landing__industry_totals') }}
+    select country, ref_year, industry_system, industry_code, industry_employees, lq_reference
+    from {{ ref('int_industry_totals') }}
 ),
 
 national_systems as (
@@ -26,7 +27,7 @@ national_systems as (
 ),
 
 industry_totals as (
-    select n.*, 'national_totals' as lq_reference from national_industry_totals as n
+    select n.* from national_industry_totals as n
     union all
     select l.*, 'loaded_areas' as lq_reference
     from loaded_industry_totals as l

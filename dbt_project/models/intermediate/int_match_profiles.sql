@@ -1,6 +1,7 @@
 -- One row per district of the latest year of its country, with what partner matching compares: its bloc
 -- (seeds/country_blocs.csv), main industry in the common language (the ISIC Rev.4 division carrying most
--- of the main industry's weight), ISTAT group, class and life-cycle stage, and the LQ of the main industry.
+-- of the main industry's weight, and its ISIC class where the classification links at class level), ISTAT
+-- group, class and life-cycle stage, and the LQ of the main industry.
 with districts as (
     select * from {{ ref('districts') }}
 ),
@@ -24,6 +25,7 @@ select
     d.industry_system,
     d.main_industry_code,
     m.isic4_division as main_isic4_division,
+    m.isic4_class as main_isic4_class,
     g.group_code as main_group_code,
     grp.group_name_en as main_group_name_en,
     grp.group_name_it as main_group_name_it,

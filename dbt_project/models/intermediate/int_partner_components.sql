@@ -1,8 +1,9 @@
 -- Partner-matching components and scores, one narrow row per pair (METHOD.md 5): every district of the first bloc (var
 -- matching_first_bloc, EU by default) paired with every district of the second (matching_second_bloc,
 -- LATAM), set-based. Components, each in [0, 1] except M4 (0-100):
---   M1 same value chain: 1 when the main industries share an ISTAT group, else the proximity phi of
---      their ISIC divisions (industry_proximity; 1 for the same division);
+--   M1 same value chain: 1 when the main industries share an ISIC Rev.4 class (compared where both sides
+--      link at class level) or an ISTAT group, else the proximity phi of their ISIC divisions
+--      (industry_proximity; 1 for the same division);
 --   M3 relatedness density of the second district's region around the first's strengths (ISIC
 --      divisions with LQ >= match_strength_min_lq in the first region): the mean over those strengths k
 --      of sum_j x_j phi_kj / sum_j phi_kj, x_j = 1 when the second region has RCA >= 1 in j;
@@ -58,6 +59,8 @@ pairs as (
         s.ref_year as second_ref_year,
         f.main_isic4_division as first_isic4_division,
         s.main_isic4_division as second_isic4_division,
+        f.main_isic4_class as first_isic4_class,
+        s.main_isic4_class as second_isic4_class,
         f.main_group_code as first_group_code,
         s.main_group_code as second_group_code,
         f.typology_class as first_typology_class,
@@ -74,10 +77,12 @@ m1 as (
         p.first_pid,
         p.second_pid,
         case
+            when p.first_isic4_class = p.second_isic4_class then 1.0
             when p.first_group_code = p.second_group_code then 1.0
             when p.first_isic4_division = p.second_isic4_division then 1.0
             else coalesce(x.phi, 0.0)
         end as m1,
+        coalesce(p.first_isic4_class = p.second_isic4_class, false) as same_class,
         p.first_group_code = p.second_group_code as same_group,
         coalesce(x.phi, case when p.first_isic4_division = p.second_isic4_division then 1.0 end) as phi
     from pairs as p
@@ -180,6 +185,7 @@ components as (
     select
         p.*,
         m1.m1,
+        m1.same_class,
         m1.same_group,
         m1.phi,
         coalesce(m3.m3, 0.0) as m3,
@@ -238,7 +244,8 @@ final_scores as (
 
 select
     first_district_id, second_district_id, first_country, second_country, first_ref_year, second_ref_year,
-    first_isic4_division, second_isic4_division, first_typology_class, second_typology_class,
-    m1, same_group, phi, m3, m4, m5, machinery_meets_users, final_firms_meet_suppliers, machinery_lq, supplier_lq,
+    first_isic4_division, second_isic4_division, first_isic4_class, second_isic4_class,
+    first_typology_class, second_typology_class,
+    m1, same_class, same_group, phi, m3, m4, m5, machinery_meets_users, final_firms_meet_suppliers, machinery_lq, supplier_lq,
     m6, m7, c1, c3, c4, c5, c6, c7, score, rule_set_version, is_synthetic
 from final_scores

@@ -1,4 +1,5 @@
--- U.S. Cluster Mapping indicators (METHOD.md 1.4) for counties and BEA Economic Areas.
+-- U.S. Cluster Mapping indicators (METHOD.md 1.4) on the Project's 2014 cluster definitions, for
+-- counties, BEA Economic Areas and states, with LQs against the nation (lq_reference).
 -- depends_on: {{ ref('rule_parameters') }}
 with region_cluster as (
     select * from {{ ref('int_region_cluster_employment') }}
@@ -13,7 +14,7 @@ with_lq as (
     -- sums taken in another order give the same flags and the same published values.
     select
         country, ref_year, region_type, region_code, region_name, cluster_code, cluster_name,
-        cluster_type, is_estimate,
+        cluster_type, is_estimate, lq_reference,
         round(employees, 4) as employees,
         round(establishments, 4) as establishments,
         round({{ safe_divide(safe_divide('employees', 'region_type_employees'),
@@ -50,6 +51,7 @@ final as (
         w.employees,
         w.establishments,
         w.lq,
+        w.lq_reference,
         p.regions_with_employment,
         p.lq_p_strong,
         p.employees_p25,

@@ -13,7 +13,14 @@ with cells as (
 ),
 
 regions as (
-    select distinct country, region_code, region_level, region_name from {{ ref('int_area_regions') }}
+    select distinct
+        country, region_code, region_level, region_name,
+        region_specialisation_group, region_specialisation_group_name
+    from {{ ref('int_area_regions') }}
+),
+
+specialisation_codes as (
+    select * from {{ ref('istat_sll_specialisation_codes') }}
 ),
 
 codes as (
@@ -94,6 +101,14 @@ final as (
         round(m.national_share, 8) as national_share,
         round(m.prevalence_index, 2) as prevalence_index,
         m.specialisation_count,
+        g.region_specialisation_group as istat_sll_specialisation,
+        g.region_specialisation_group_name as istat_sll_specialisation_name,
+        case when g.region_specialisation_group is not null then exists (
+            select 1 from specialisation_codes as k
+            where k.specialisation_group = g.region_specialisation_group
+              and k.industry_system = m.industry_system
+              and starts_with(m.industry_code, k.code_prefix)
+        ) end as agrees_with_istat_specialisation,
         m.establishments > r.size_firms_over_200 as over_200_firms,
         m.establishments > r.size_firms_over_600 as over_600_firms,
         m.employees < r.size_employees_under_5000 as under_5000_employees,

@@ -10,6 +10,7 @@
         'machinery': "'machinery makers of ' || f.area_name || ' (LQ ' || cast(round(c.machinery_lq, 1) as varchar) || ') meet the users of ' || s.area_name",
         'suppliers': "'suppliers of the industry of ' || f.area_name || ' concentrated in ' || s.area_name || ' (LQ ' || cast(round(c.supplier_lq, 1) as varchar) || ')'",
         'same_division': "'same industry division (ISIC ' || c.first_isic4_division || ')'",
+        'same_class': "'same industry (ISIC class ' || c.first_isic4_class || ')'",
         'types': "'complementary types (' || c.first_typology_class || ' with ' || c.second_typology_class || ')'",
         'exports': "'trade complementarity ' || cast(round(c.m4, 0) as varchar)",
     },
@@ -20,6 +21,7 @@
         'machinery': "'los fabricantes de maquinaria de ' || f.area_name || ' (CL ' || cast(round(c.machinery_lq, 1) as varchar) || ') encuentran a los usuarios de ' || s.area_name",
         'suppliers': "'proveedores de la industria de ' || f.area_name || ' concentrados en ' || s.area_name || ' (CL ' || cast(round(c.supplier_lq, 1) as varchar) || ')'",
         'same_division': "'misma división industrial (CIIU ' || c.first_isic4_division || ')'",
+        'same_class': "'misma industria (clase CIIU ' || c.first_isic4_class || ')'",
         'types': "'tipos complementarios (' || c.first_typology_class || ' con ' || c.second_typology_class || ')'",
         'exports': "'complementariedad comercial ' || cast(round(c.m4, 0) as varchar)",
     },
@@ -30,6 +32,7 @@
         'machinery': "'i produttori di macchinari di ' || f.area_name || ' (QL ' || cast(round(c.machinery_lq, 1) as varchar) || ') incontrano gli utilizzatori di ' || s.area_name",
         'suppliers': "'fornitori dell''industria di ' || f.area_name || ' concentrati in ' || s.area_name || ' (QL ' || cast(round(c.supplier_lq, 1) as varchar) || ')'",
         'same_division': "'stessa divisione industriale (ISIC ' || c.first_isic4_division || ')'",
+        'same_class': "'stessa industria (classe ISIC ' || c.first_isic4_class || ')'",
         'types': "'tipi complementari (' || c.first_typology_class || ' con ' || c.second_typology_class || ')'",
         'exports': "'complementarità commerciale ' || cast(round(c.m4, 0) as varchar)",
     },
@@ -61,6 +64,8 @@ select
     c.second_ref_year,
     f.district_name as first_district_name,
     s.district_name as second_district_name,
+    c.first_isic4_class,
+    c.second_isic4_class,
     c.first_typology_class,
     c.second_typology_class,
     round(c.m1, 6) as m1_same_value_chain,
@@ -77,7 +82,8 @@ select
     {%- for lang, t in reasons.items() %}
     {%- set items %}
         list_slice(list_filter(list_sort([
-            {'c': c.c1, 'k': 'M1', 't': case when c.same_group then {{ t['same_group'] }}
+            {'c': c.c1, 'k': 'M1', 't': case when c.same_class then {{ t['same_class'] }}
+                                           when c.same_group then {{ t['same_group'] }}
                                            when c.first_isic4_division = c.second_isic4_division
                                            then {{ t['same_division'] }} else {{ t['related'] }} end},
             {'c': c.c3, 'k': 'M3', 't': {{ t['density'] }}},

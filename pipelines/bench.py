@@ -23,9 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipelines.paths import DBT_PROJECT_DIR, REPO_ROOT
+from pipelines.paths import DBT_PROJECT_DIR, REFERENCE_DIR, REPO_ROOT
 
 RULES = DBT_PROJECT_DIR / "seeds" / "rule_parameters.csv"
+SLL_DIR = REFERENCE_DIR / "istat_sll"  # ISTAT SLL 2021 and the bridge from the register's municipality codes
 
 
 def _rules() -> dict[str, float]:
@@ -39,7 +40,8 @@ def _files(raw: Path, year: int) -> dict[str, str]:
     it = raw / "it"
     return {
         "units": str(it / "asia_ul" / str(year) / f"unita_locali_{year}.csv"),
-        "lma": str(it / "lma" / "comuni_sll.csv"),
+        "sll": str(SLL_DIR / "sll2021_comuni.csv"),
+        "bridge": str(SLL_DIR / "comuni_code_bridge.csv"),
         "population": str(it / "population" / str(year) / f"popolazione_{year}.csv"),
         "banks": str(it / "banks" / str(year) / f"sportelli_{year}.csv"),
         "exports": str(it / "exports" / str(year) / f"esportazioni_{year}.csv"),
@@ -49,12 +51,20 @@ def _files(raw: Path, year: int) -> dict[str, str]:
 def floor_sql(raw: Path, year: int) -> str:
     f, r = _files(raw, year), _rules()
     return f"""
-    with units as (
+    with sll_map as (
+        select PRO_COM_T as codice_comune, COD_SLL as codice_sll
+        from read_csv('{f["sll"]}', header=true, all_varchar=true)
+        union all
+        select b.area_code, s.COD_SLL
+        from read_csv('{f["bridge"]}', header=true, all_varchar=true) as b
+        join read_csv('{f["sll"]}', header=true, all_varchar=true) as s on s.PRO_COM_T = b.new_area_code
+    ),
+    units as (
         select u.*, substr(u.ateco_2007, 1, 5) as class_code, m.codice_sll as lma
         from read_csv('{f["units"]}', delim=';', header=true,
                       types={{'codice_comune': 'VARCHAR', 'ateco_2007': 'VARCHAR', 'addetti': 'BIGINT',
                               'fatturato': 'DOUBLE', 'fatturato_export': 'DOUBLE'}}) as u
-        join read_csv('{f["lma"]}', delim=';', header=true, all_varchar=true) as m using (codice_comune)
+        join sll_map as m using (codice_comune)
     ),
     cells as (
         select lma, class_code, count(*) as firms, sum(addetti) as employees from units group by all
@@ -94,7 +104,7 @@ def floor_sql(raw: Path, year: int) -> str:
     places as (
         select m.codice_sll as lma, sum(p.popolazione) as population, sum(b.sportelli) as branches,
                sum(b.sportelli_bcc) as local_branches
-        from read_csv('{f["lma"]}', delim=';', header=true, all_varchar=true) as m
+        from sll_map as m
         join read_csv('{f["population"]}', delim=';', header=true, types={{'codice_comune': 'VARCHAR'}}) as p
             using (codice_comune)
         join read_csv('{f["banks"]}', delim=';', header=true, types={{'codice_comune': 'VARCHAR'}}) as b
@@ -105,7 +115,7 @@ def floor_sql(raw: Path, year: int) -> str:
         select m.codice_sll as lma, x.ateco_2007 as class_code, sum(x.valore_euro) as exports
         from read_csv('{f["exports"]}', delim=';', header=true,
                       types={{'codice_comune': 'VARCHAR', 'ateco_2007': 'VARCHAR', 'valore_euro': 'DOUBLE'}}) as x
-        join read_csv('{f["lma"]}', delim=';', header=true, all_varchar=true) as m using (codice_comune)
+        join sll_map as m using (codice_comune)
         group by all
     ),
     national_exports as (select class_code, sum(exports) as exports from exports group by all)
@@ -134,7 +144,10 @@ def run_pandas(raw: Path, year: int) -> int:
 
     f, r = _files(raw, year), _rules()
     units = pd.read_csv(f["units"], sep=";", dtype={"codice_comune": str, "ateco_2007": str})
-    lma = pd.read_csv(f["lma"], sep=";", dtype=str)
+    sll = pd.read_csv(f["sll"], dtype=str)[["PRO_COM_T", "COD_SLL"]]
+    bridged = pd.read_csv(f["bridge"], dtype=str).merge(sll, left_on="new_area_code", right_on="PRO_COM_T")
+    lma = pd.concat([sll, bridged[["area_code", "COD_SLL"]].rename(columns={"area_code": "PRO_COM_T"})])
+    lma = lma.rename(columns={"PRO_COM_T": "codice_comune", "COD_SLL": "codice_sll"})
     units = units.merge(lma[["codice_comune", "codice_sll"]], on="codice_comune")
     units["class_code"] = units["ateco_2007"].str[:5]
     cells = units.groupby(["codice_sll", "class_code"]).agg(firms=("codice_ul", "size"), employees=("addetti", "sum"))

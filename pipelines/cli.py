@@ -263,7 +263,7 @@ def generate(
     seed: Annotated[int, typer.Option("--seed")] = 1,
     out: Annotated[Path, typer.Option("--out", help="Output folder (a raw/ input folder).")] = Path("raw/generated"),
 ) -> None:
-    """Write a synthetic national register (and exports, banks, population, LMA map) in native formats."""
+    """Write a synthetic national register (and exports, banks, population; MX: LMA map) in native formats."""
     from pipelines.generate import generate as run
 
     chosen = sorted(set(year or [2021]))

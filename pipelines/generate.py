@@ -1,13 +1,15 @@
 """Synthetic national registers in the native formats, for development and scale.
 
-Real local-unit microdata (ISTAT ASIA, full DENUE extracts), municipality -> labour-market
-area maps, exports by area and bank branches by municipality are confidential or not
-bundled. This module writes look-alike files on the *real* geography and classifications
-(ISTAT municipalities and ATECO 2007; INEGI municipalities with their 2020 population and
-SCIAN), so that every adapter and model runs on inputs of the real shape and at national
-scale. Everything it writes is synthetic and the catalogue entries that read it say so
+Real local-unit microdata (ISTAT ASIA, full DENUE extracts), Mexican labour-market areas,
+exports by area and bank branches by municipality are confidential or not bundled. This module
+writes look-alike files on the *real* geography and classifications (ISTAT municipalities, ISTAT's
+local labour systems 2021 and ATECO 2007; INEGI municipalities with their 2020 population and
+SCIAN), so that every adapter and model runs on inputs of the real shape and at national scale.
+Everything it writes is synthetic and the catalogue entries that read it say so
 (``is_synthetic: true``), except the Mexican population, which is INEGI's real 2020 count
-copied into the population format.
+copied into the population format. Italy's municipality -> SLL map is reference data
+(``raw/reference/istat_sll/``), not written here; Mexico's labour-market areas are synthetic and
+written with the register.
 
 The economy is calibrated, not noise:
 
@@ -16,7 +18,8 @@ The economy is calibrated, not noise:
 * units follow population (municipalities draw units in proportion to population);
 * specialised districts are planted in labour-market areas, with firm and employee counts
   drawn so that about half have more than 200 firms and 30 % more than 600, half fewer than
-  5,000 employees and 30 % more than 20,000 (the deck's size facts);
+  5,000 employees and 30 % more than 20,000 (the deck's size facts); in Italy each in a real SLL
+  whose ISTAT specialisation group matches its industry (see ``_place_districts``);
 * the typology's inputs come with them: an input-output table by division (subsector), patents,
   trademarks and designs and the skilled workforce by municipality x class, and the district
   institutions, all shaped by a capability profile 1-4 planted in each district (see the
@@ -40,6 +43,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from pipelines.bundle_reference import read_sll_composition
 from pipelines.paths import DBT_PROJECT_DIR, REFERENCE_DIR
 
 # Size classes of local units: (lower, upper) employees, and the power-law exponent inside.
@@ -123,7 +127,7 @@ def _sector_weights(rng: np.random.Generator, codes: list[str], sector_of, secto
 
 
 def _lma_groups(area_codes: list[str], group_of, areas_per_lma: float, prefix: str) -> dict[str, str]:
-    """Municipality -> synthetic labour-market area: consecutive codes within a province/state."""
+    """Municipality -> synthetic labour-market area (Mexico): consecutive codes within a state."""
     by_group: dict[str, list[str]] = {}
     for code in area_codes:
         by_group.setdefault(group_of(code), []).append(code)
@@ -231,6 +235,88 @@ def _italian_geography() -> pl.DataFrame:
     ).sort("area_code")
 
 
+IT_SLL_DIR = REFERENCE_DIR / "istat_sll"
+# Where a planted district goes when the SLLs of the ISTAT groups matching its industry are used up:
+# SLLs of those groups, then other SLLs of their ISTAT class (A "Made in Italy", B other
+# manufacturing), then any manufacturing SLL (class A or B), then any SLL.
+MANUFACTURING_SLL_CLASSES = ("A", "B")
+
+
+def italian_sll_map(area_codes: list[str]) -> pl.DataFrame:
+    """Municipality of the bundled list -> ISTAT SLL 2021: code (COD_SLL), name, specialisation class
+    and group. The SLL file uses today's municipality codes: a list code it does not know reaches its
+    SLL through the code bridge. Raises ``ValueError`` naming the municipalities that reach none."""
+    composition = read_sll_composition(IT_SLL_DIR / "sll2021_comuni.csv").select(
+        pl.col("PRO_COM_T").alias("sll_area_code"),
+        pl.col("COD_SLL").alias("lma_code"),
+        pl.col("DEN_SLL").alias("lma_name"),
+    )
+    bridge = pl.read_csv(IT_SLL_DIR / "comuni_code_bridge.csv", infer_schema=False).select("area_code", "new_area_code")
+    specialisation = pl.read_csv(IT_SLL_DIR / "sll2021_specializzazione.csv", infer_schema=False).select(
+        pl.col("SLL_2021_T").alias("lma_code"),
+        pl.col("Cod_classe").alias("istat_class"),
+        pl.col("Cod_gruppo").alias("istat_group"),
+    )
+    frame = (
+        pl.DataFrame({"area_code": list(area_codes)}, schema={"area_code": pl.String})
+        .join(bridge, on="area_code", how="left", maintain_order="left")
+        .with_columns(pl.coalesce("new_area_code", "area_code").alias("sll_area_code"))
+        .join(composition, on="sll_area_code", how="left", maintain_order="left")
+        .join(specialisation, on="lma_code", how="left", maintain_order="left")
+    )
+    unmapped = frame.filter(pl.col("lma_code").is_null() | pl.col("istat_group").is_null())
+    if unmapped.height:
+        raise ValueError(
+            f"{unmapped.height} municipalities reach no SLL 2021: {', '.join(unmapped.get_column('area_code')[:10])}"
+        )
+    return frame.select("area_code", "lma_code", "lma_name", "istat_class", "istat_group")
+
+
+def sll_groups_matching(code: str, rules: list[tuple[str, str]] | None = None) -> list[str]:
+    """The ISTAT specialisation groups whose ATECO 2007 prefixes begin the code, longest prefix first
+    (ATECO 30.11, ships, matches B6 before B1). Rules: (prefix, group) pairs, by default the seed
+    istat_sll_specialisation_codes."""
+    if rules is None:
+        rules = _sll_group_rules()
+    matches = sorted((-len(prefix), group) for prefix, group in rules if code.startswith(prefix))
+    return list(dict.fromkeys(group for _, group in matches))
+
+
+def _sll_group_rules() -> list[tuple[str, str]]:
+    seed = _read_seed("istat_sll_specialisation_codes.csv", "ATECO2007")
+    return seed.select("code_prefix", "specialisation_group").rows()
+
+
+def _place_districts(
+    rng: np.random.Generator, district_codes: list[str], lma_class: list[str], lma_group: list[str]
+) -> tuple[np.ndarray, list[bool]]:
+    """The SLL (index into lma_class/lma_group) of each planted district, each SLL used once, and
+    whether its ISTAT group matches the district's industry. District by district, a uniform draw
+    among the unused SLLs of the first tier that has any: the groups matching the industry, other
+    SLLs of those groups' classes, other manufacturing SLLs (MANUFACTURING_SLL_CLASSES), any SLL."""
+    lma_class, lma_group = np.asarray(lma_class), np.asarray(lma_group)
+    rules = _sll_group_rules()
+    used = np.zeros(lma_group.size, dtype=bool)
+    places, matches = [], []
+    for code in district_codes:  # a few dozen districts
+        groups = sll_groups_matching(code, rules)
+        classes = sorted({g[0] for g in groups})
+        tiers = (
+            np.isin(lma_group, groups),
+            np.isin(lma_class, classes),
+            np.isin(lma_class, MANUFACTURING_SLL_CLASSES),
+            np.ones(lma_group.size, dtype=bool),
+        )
+        candidates = next((c for c in (np.flatnonzero(t & ~used) for t in tiers) if c.size), None)
+        if candidates is None:
+            raise ValueError(f"more planted districts ({len(district_codes)}) than SLLs ({lma_group.size})")
+        place = int(candidates[rng.integers(candidates.size)])
+        used[place] = True
+        places.append(place)
+        matches.append(bool(lma_group[place] in groups))
+    return np.array(places, dtype=np.int64), matches
+
+
 def generate_italy(units: int, years: list[int], seed: int, out: Path) -> GenerationReport:
     rng = np.random.default_rng(seed)
     geo = _italian_geography()
@@ -239,7 +325,10 @@ def generate_italy(units: int, years: list[int], seed: int, out: Path) -> Genera
     # Synthetic population: log-normal, provincial capitals larger, scaled to the national total.
     pop = rng.lognormal(mean=7.8, sigma=1.1, size=n_areas) * np.where(geo.get_column("is_capital").to_numpy(), 12, 1)
     pop = np.maximum(30, np.round(pop * IT_POPULATION / pop.sum())).astype(np.int64)
-    lma = _lma_groups(codes, lambda c: c[:3], areas_per_lma=n_areas / 611, prefix="SLL")
+    # ISTAT's SLL 2021, the SLLs that hold a municipality of the list (sorted by code).
+    sll_map = italian_sll_map(codes)
+    lma = dict(zip(codes, sll_map.get_column("lma_code").to_list(), strict=True))
+    slls = sll_map.unique("lma_code").sort("lma_code")
 
     ateco = pl.read_csv(REFERENCE_DIR / "ateco_istat" / "ateco_2007_codes.csv", infer_schema=False)
     classes = ateco.filter(pl.col("level") == "class").get_column("code").to_list()
@@ -251,11 +340,21 @@ def generate_italy(units: int, years: list[int], seed: int, out: Path) -> Genera
     manufacturing = np.array([_ateco_section(c) == "C" for c in classes])
 
     n_districts = int(np.clip(round(units / UNITS_PER_DISTRICT), MIN_DISTRICTS, MAX_DISTRICTS))
-    lma_codes = sorted(set(lma.values()))
+    lma_codes = slls.get_column("lma_code").to_list()
     lma_index = {code: i for i, code in enumerate(lma_codes)}
     area_lma = np.array([lma_index[lma[c]] for c in codes])
-    district_lmas = rng.choice(len(lma_codes), size=n_districts, replace=False)
     district_classes = [IT_DISTRICT_CLASSES[i % len(IT_DISTRICT_CLASSES)] for i in rng.permutation(n_districts)]
+    district_lmas, group_matches = _place_districts(
+        rng, district_classes, slls.get_column("istat_class").to_list(), slls.get_column("istat_group").to_list()
+    )
+    placement = [
+        {
+            "lma_name": slls.get_column("lma_name")[int(i)],
+            "istat_group": slls.get_column("istat_group")[int(i)],
+            "istat_group_matches": match,
+        }
+        for i, match in zip(district_lmas, group_matches, strict=True)
+    ]
     d_firms, d_employees = _district_sizes(rng, n_districts)
     # Typology inputs (own generators: the draws above and below are unchanged by them).
     profiles = capability_profiles(seed, n_districts)
@@ -309,14 +408,6 @@ def generate_italy(units: int, years: list[int], seed: int, out: Path) -> Genera
     subcategory_array = np.array([subcategory[c] for c in classes])
 
     report = GenerationReport("IT", years, {}, {}, [])
-    lma_frame = pl.DataFrame(
-        {
-            "codice_comune": codes,
-            "codice_sll": [lma[c] for c in codes],
-            "denominazione_sll": [f"Sistema locale sintetico {lma[c][3:]}" for c in codes],
-        }
-    )
-    _write(lma_frame, out / "it" / "lma" / "comuni_sll.csv", ";", report, "cp1252")
 
     next_id = 1
     for t, year in enumerate(years):
@@ -330,7 +421,9 @@ def generate_italy(units: int, years: list[int], seed: int, out: Path) -> Genera
             year_rng, units, firms_t, employees_t, typology.io_table(year)
         )
         if t == 0:
-            report.districts = _district_records(lma_codes, district_lmas, district_classes, firms_t, plan, summary)
+            report.districts = _district_records(
+                lma_codes, district_lmas, district_classes, firms_t, plan, summary, placement
+            )
         klass = class_array[code_idx]
         order = np.lexsort((klass, area_idx))
         area_idx, code_idx, klass, size, role = area_idx[order], code_idx[order], klass[order], size[order], role[order]
@@ -1491,11 +1584,15 @@ def _solve_district(
     return np.where(active, planted, 0.0)
 
 
-def _district_records(lma_codes, district_lmas, district_codes, firms, plan: _DivisionOfLabour, summary) -> list[dict]:
-    """GENERATED.json's planted districts: the first year's counts, the profile and what it planted."""
+def _district_records(
+    lma_codes, district_lmas, district_codes, firms, plan: _DivisionOfLabour, summary, placement=None
+) -> list[dict]:
+    """GENERATED.json's planted districts: the area (Italy: with the SLL's name, its ISTAT group and
+    whether the group matches the industry), the first year's counts, the profile and what it planted."""
     return [
         {
             "lma_code": lma_codes[district_lmas[d]],
+            **(placement[d] if placement else {}),
             "industry_code": district_codes[d],
             "firms": int(firms[d]),
             "employees": int(summary["district_employees"][d]),

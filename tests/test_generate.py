@@ -9,8 +9,24 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipelines.generate import generate
-from pipelines.paths import REFERENCE_DIR
+from pipelines import generate as generator
+from pipelines.generate import _place_districts, generate
+from pipelines.paths import REFERENCE_DIR, SAMPLE_RAW_DIR
+
+SLL_DIR = REFERENCE_DIR / "istat_sll"
+
+
+def _it_sll() -> pl.DataFrame:
+    """Municipality (code of the bundled list) -> SLL 2021, from the reference files: directly, or
+    through the code bridge for the list's older codes."""
+    sll = pl.read_csv(SLL_DIR / "sll2021_comuni.csv", infer_schema=False).select(
+        pl.col("PRO_COM_T").alias("codice_comune"), pl.col("COD_SLL").alias("codice_sll")
+    )
+    bridge = pl.read_csv(SLL_DIR / "comuni_code_bridge.csv", infer_schema=False)
+    bridged = bridge.join(sll, left_on="new_area_code", right_on="codice_comune").select(
+        pl.col("area_code").alias("codice_comune"), "codice_sll"
+    )
+    return pl.concat([sll, bridged])
 
 
 def _digests(folder):
@@ -172,7 +188,7 @@ def test_workforce_equals_the_register_by_municipality_and_class(generated):
         assert (workforce.get_column("addetti_qualificati") <= workforce.get_column("addetti")).all()
         assert (workforce.get_column("monte_salari") > 0).all()
         # Outside the planted districts, about a quarter of manufacturing workers are skilled.
-        lma = _read(folder, "IT", "it/lma/comuni_sll.csv").select("codice_comune", "codice_sll")
+        lma = _it_sll()
         district_lmas = [d["lma_code"] for d in reports["IT"].districts]
         manufacturing = workforce.join(lma, on="codice_comune").filter(
             pl.col("ateco_2007").str.slice(0, 2).cast(pl.Int32).is_between(10, 33)
@@ -221,13 +237,14 @@ def test_every_capability_profile_is_planted(generated, country):
 @pytest.mark.parametrize("country", ["IT", "MX"])
 def test_institutions_follow_the_capability_profile(generated, country):
     folder, reports = generated
-    lma_file, area, code = (
-        ("it/lma/comuni_sll.csv", "codice_comune", "ateco_2007")
-        if country == "IT"
-        else ("mx/lma/municipios_zonas.csv", "cve_mun", "scian")
-    )
-    lma = _read(folder, country, lma_file)
-    lma = lma.select(pl.col(area), pl.col(lma.columns[1]).alias("lma"))
+    if country == "IT":
+        area, code = "codice_comune", "ateco_2007"
+        lma = _it_sll().select(pl.col(area), pl.col("codice_sll").alias("lma"))
+    else:
+        area, code = "cve_mun", "scian"
+        lma = _read(folder, country, "mx/lma/municipios_zonas.csv").select(
+            pl.col(area), pl.col("cve_zona").alias("lma")
+        )
     institutions = _read(folder, country, TYPOLOGY_FILES[country][3].format(y=2021)).join(lma, on=area)
     kind_col, labelled_col = institutions.columns[3], institutions.columns[4]
     labelled_true = "S" if country == "IT" else "1"
@@ -284,9 +301,7 @@ def registers(tmp_path_factory):
         pl.col("fatturato").cast(pl.Float64).alias("turnover"),
         pl.col("fatturato_export").cast(pl.Float64).alias("exports"),
     )
-    it_lma = _read(folder, "IT", "it/lma/comuni_sll.csv").select(
-        pl.col("codice_comune").alias("area"), pl.col("codice_sll").alias("lma")
-    )
+    it_lma = _it_sll().select(pl.col("codice_comune").alias("area"), pl.col("codice_sll").alias("lma"))
     # Mexico: the employees the warehouse estimates from DENUE's bands.
     bands = pl.read_csv(REFERENCE_DIR / "employment_bands" / "employment_bands.csv", infer_schema=False).filter(
         pl.col("band_system") == "DENUE"
@@ -407,3 +422,75 @@ def test_exports_follow_the_capability_profile(registers):
             assert share < 0.10, district
         elif district["capability_profile"] == 4:
             assert share >= 0.40, district
+
+
+# ---------------------------------------------------------------- districts in ISTAT's SLL 2021
+
+
+def _sll_groups() -> dict[str, tuple[str, str, str]]:
+    """SLL 2021 code -> (name, ISTAT specialisation class, group), from the reference files."""
+    names = dict(
+        pl.read_csv(SLL_DIR / "sll2021_comuni.csv", infer_schema=False).select("COD_SLL", "DEN_SLL").unique().rows()
+    )
+    groups = pl.read_csv(SLL_DIR / "sll2021_specializzazione.csv", infer_schema=False)
+    return {
+        code: (names[code], klass, group)
+        for code, klass, group in groups.select("SLL_2021_T", "Cod_classe", "Cod_gruppo").rows()
+    }
+
+
+def _groups_of(industry_code: str) -> set[str]:
+    """The ISTAT groups one of whose ATECO prefixes (seed istat_sll_specialisation_codes) begins the code."""
+    rules = pl.read_csv(SEEDS / "istat_sll_specialisation_codes.csv", infer_schema=False).filter(
+        pl.col("industry_system") == "ATECO2007"
+    )
+    return {g for p, g in rules.select("code_prefix", "specialisation_group").rows() if industry_code.startswith(p)}
+
+
+def test_bundled_italian_districts_sit_in_real_slls_of_their_istat_group():
+    manifest = json.loads((SAMPLE_RAW_DIR / "it" / "GENERATED.json").read_text())
+    slls = _sll_groups()
+    districts = manifest["planted_districts"]
+    assert len(districts) >= 6
+    assert len({d["lma_code"] for d in districts}) == len(districts)
+    for district in districts:
+        assert district["lma_code"] in slls, district  # a real SLL 2021 code (COD_SLL)
+        name, _, group = slls[district["lma_code"]]
+        assert (district["lma_name"], district["istat_group"]) == (name, group), district
+        assert group in _groups_of(district["industry_code"]), district
+        assert district["istat_group_matches"] is True
+    # The municipality -> SLL map is reference data: the sample has no synthetic one.
+    assert not (SAMPLE_RAW_DIR / "it" / "lma").exists()
+
+
+def test_district_placement_falls_back_in_order_when_a_group_runs_out():
+    # Two textile SLLs (A2) for four textile districts: then class A, then class B, then any SLL.
+    klass = ["C", "A", "B", "A", "A"]
+    group = ["C1", "A2", "B3", "A3", "A2"]
+    codes = ["13.20", "14.13", "13.10", "14.39", "13.20"]
+    places, matches = _place_districts(np.random.default_rng(1), codes, klass, group)
+    assert sorted(places[:2].tolist()) == [1, 4] and matches[:2] == [True, True]
+    assert places[2:].tolist() == [3, 2, 0] and matches[2:] == [False, False, False]
+    again, _ = _place_districts(np.random.default_rng(1), codes, klass, group)
+    assert again.tolist() == places.tolist()
+    with pytest.raises(ValueError, match="more planted districts"):
+        _place_districts(np.random.default_rng(1), codes * 2, klass, group)
+
+
+def test_register_records_districts_placed_outside_their_group(tmp_path, monkeypatch):
+    # Ten jewellery districts (group A5, 8 SLLs): two fall back to other "Made in Italy" SLLs (class A).
+    monkeypatch.setattr(generator, "IT_DISTRICT_CLASSES", ["32.12"])
+    monkeypatch.setattr(generator, "UNITS_PER_DISTRICT", 2000)
+    report = generate("IT", 20_000, [2021], 5, tmp_path)
+    slls = _sll_groups()
+    districts = report.districts
+    assert len(districts) == 10 and len({d["lma_code"] for d in districts}) == 10
+    a5 = {code for code, (_, _, group) in slls.items() if group in _groups_of("32.12")}
+    assert {d["lma_code"] for d in districts if d["istat_group_matches"]} == a5
+    fallback = [d for d in districts if not d["istat_group_matches"]]
+    assert len(fallback) == 2
+    for district in fallback:
+        _, klass, group = slls[district["lma_code"]]
+        assert klass == "A" and group == district["istat_group"] and group not in _groups_of("32.12")
+    manifest = json.loads((tmp_path / "it" / "GENERATED.json").read_text())
+    assert manifest["planted_districts"] == districts

@@ -424,8 +424,15 @@ CONTRACTS: dict[str, Contract] = {
                 _f("lma_code", "code", True),
                 _f("lma_name", "text"),
                 _f("geo_vintage", "code", description="vintage of the labour-market areas, e.g. SLL2011"),
+                _f(
+                    "priority",
+                    "count",
+                    True,
+                    "where several maps of a country are loaded, the one with the highest priority places its "
+                    "areas: an office's own map in the input folder (2) before the bundled reference map (1)",
+                ),
             ),
-            key=("country", "area_code"),
+            key=("country", "priority", "area_code"),
         ),
         Contract(
             "area_code_changes",

@@ -1,5 +1,6 @@
--- Areas with their labour-market area: from a loaded municipality -> LMA map where there is one,
--- otherwise from the area list itself. A map keyed on a newer geography's codes (ISTAT's SLL 2021
+-- Areas with their labour-market area: from a loaded municipality -> LMA map where there is one (of
+-- several maps of a country, the one with the highest priority: an office's own map in the input folder
+-- before the bundled ISTAT SLL 2021), otherwise from the area list itself. A map keyed on a newer geography's codes (ISTAT's SLL 2021
 -- uses today's municipality codes) reaches the listed areas through reference.area_code_changes.
 with areas as (
     select * from {{ ref('stg_reference__areas') }}
@@ -11,6 +12,7 @@ changes as (
 
 lma as (
     select * from {{ ref('stg_reference__area_lma') }}
+    qualify priority = max(priority) over (partition by country)
 ),
 
 specialisation as (

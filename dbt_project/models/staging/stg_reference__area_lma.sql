@@ -9,6 +9,7 @@ renamed as (
         lma_code,
         lma_name,
         geo_vintage,
+        cast(priority as integer) as priority,
         is_synthetic
     from source
 )

@@ -216,7 +216,8 @@ def _matches(con):
         "select split_part(first_district_id, '-', 2) as e, split_part(second_district_id, '-', 2) as m, "
         "m1_same_value_chain, m3_relatedness_density, m4_trade_complementarity, m5_tier_complementarity, "
         "m6_export_similarity, m7_type_complementarity, score, rank_for_first, rank_for_second, top_components, "
-        "reason_en, reason_es, reason_it, machinery_meets_users from marts.partner_matches"
+        "reason_en, reason_es, reason_it, machinery_meets_users, first_isic4_class, second_isic4_class "
+        "from marts.partner_matches"
     ).df()
     return rows.set_index(["e", "m"])
 
@@ -268,7 +269,8 @@ def test_every_pair_and_its_components(matched):
 def test_the_footwear_pair_worked_out_by_hand(matched):
     _, con = matched
     row = _matches(con).loc[("SLLA", "ZM01")]
-    # Same ISTAT group (leather and footwear): M1 = 1. SLLA's textile and leather machinery (28.94) has
+    # Same ISIC class: ATECO 15.20 and SCIAN 316211 both link to ISIC 1520 (footwear): M1 = 1, and the reason names
+    # the class rather than the wider ISTAT group. SLLA's textile and leather machinery (28.94) has
     # LQ (300 / 950) / (320 / 7,420) = 7.32 >= 2 and ZM01's footwear LQ is far above 1.5: M5 = 1.
     assert (row["m1_same_value_chain"], row["m5_tier_complementarity"], bool(row["machinery_meets_users"])) == (1, 1, True)
     m3 = row["m3_relatedness_density"]
@@ -279,10 +281,11 @@ def test_the_footwear_pair_worked_out_by_hand(matched):
     # 0.25 M1 + 0.15 M3 + 0.20 M4 / 100 + 0.20 M5 + 0.10 M7 (M7 = 0), nothing missing but M6 (Mexico exports nothing).
     assert row["score"] == pytest.approx(0.25 + 0.15 * m3 + 0.20 * 300 / 1900 + 0.20, abs=1e-6)
     assert row["top_components"].startswith("M1,M5")
+    assert (row["first_isic4_class"], row["second_isic4_class"]) == ("1520", "1520")
     assert row["reason_en"].startswith(
-        "same value chain (Leather and footwear); machinery makers of Sistema SLLA (LQ 7.3) meet the users of Zona ZM01")
-    assert row["reason_es"].startswith("misma cadena de valor (Cuero y calzado)")
-    assert row["reason_it"].startswith("stessa filiera (Pelli, cuoio e calzature)")
+        "same industry (ISIC class 1520); machinery makers of Sistema SLLA (LQ 7.3) meet the users of Zona ZM01")
+    assert row["reason_es"].startswith("misma industria (clase CIIU 1520)")
+    assert row["reason_it"].startswith("stessa industria (classe ISIC 1520)")
     assert (row["rank_for_first"], row["rank_for_second"]) == (1, 1)
 
 
@@ -309,16 +312,21 @@ def test_top5_view_and_classification_gaps(matched):
     assert [(d, n, p1) for d, n, p1, _ in top] == [
         ("MX-ZM01-316211", 3, "IT-SLLA-15.20"), ("MX-ZM02-313210", 3, "IT-SLLB-13.20"),
         ("MX-ZM03-337120", 3, "IT-SLLC-31.09")]
-    # ATECO classes have no class-level ISIC link bundled: each is listed, compared at its division.
-    gaps = con.execute(
-        "select code, gap_kind, employees from marts.classification_gaps where country = 'IT' order by code"
-    ).fetchall()
-    employees = {}
-    for rows in IT_UNITS.values():
-        for code, size, count in rows:
-            employees[code] = employees.get(code, 0) + size * count
-    assert gaps == [(code, "mapped_to_isic_division", float(e)) for code, e in sorted(employees.items())]
-    assert con.execute("select count(*) from marts.classification_gaps where country = 'MX'").fetchone()[0] == 0
+    # Every ATECO class links to the ISIC class of the bundled NACE Rev.2 correspondence (read here with csv):
+    # nothing of the registers is left in classification_gaps.
+    import csv
+
+    from pipelines.paths import REFERENCE_DIR
+
+    with open(REFERENCE_DIR / "nace_isic" / "nace2_isic4_classes.csv", newline="", encoding="utf-8") as f:
+        nace = {r["nace2_class"]: r["isic4_class"] for r in csv.DictReader(f)}
+    codes = sorted({code for rows in IT_UNITS.values() for code, _, _ in rows})
+    links = dict(con.execute(
+        "select industry_code, isic4_code from intermediate.int_industry_isic4 "
+        "where industry_system = 'ATECO2007' and link_level = 'class'"
+    ).fetchall())
+    assert {c: links.get(c) for c in codes} == {c: nace[c] for c in codes}
+    assert con.execute("select count(*) from marts.classification_gaps").fetchone()[0] == 0
 
 
 def test_matching_sensitivity_counts_changed_best_partners(matched):
@@ -360,6 +368,12 @@ def test_crosswalk_coverage_of_the_bundled_classifications(refreshed):
     for path in sorted((SAMPLE_RAW_DIR / "us" / "cbp").glob("*/*.csv")):
         with open(path, newline="", encoding="utf-8") as f:
             cbp_codes |= {r["Naics"] for r in csv.DictReader(f)}
+    ateco_codes = set()
+    for path in sorted((SAMPLE_RAW_DIR / "it" / "asia_ul").glob("*/*.csv")):
+        with open(path, newline="", encoding="cp1252") as f:
+            ateco_codes |= {r["ateco_2007"][:5] for r in csv.DictReader(f, delimiter=";")}
+    with open(REFERENCE_DIR / "nace_isic" / "nace2_isic4_classes.csv", newline="", encoding="utf-8") as f:
+        ateco_linked = {r["nace2_class"] for r in csv.DictReader(f)}
     denue_codes = set()
     for path in sorted((SAMPLE_RAW_DIR / "mx" / "denue").glob("*/*.csv")):
         with open(path, newline="", encoding="utf-8") as f:
@@ -367,16 +381,13 @@ def test_crosswalk_coverage_of_the_bundled_classifications(refreshed):
     coverage = {
         "NAICS2017 (CBP)": len(cbp_codes & naics_linked) / len(cbp_codes),
         "SCIAN2018 (DENUE)": len(denue_codes & scian_linked) / len(denue_codes),
+        "ATECO2007 (ASIA)": len(ateco_codes & ateco_linked) / len(ateco_codes),
     }
-    assert coverage == {"NAICS2017 (CBP)": 1.0, "SCIAN2018 (DENUE)": 1.0}, coverage
+    assert coverage == {"NAICS2017 (CBP)": 1.0, "SCIAN2018 (DENUE)": 1.0, "ATECO2007 (ASIA)": 1.0}, coverage
     paths, _ = refreshed
     with duckdb.connect(str(paths.warehouse_db), read_only=True) as con:
         gaps = dict(con.execute(
             "select country || ' ' || gap_kind, count(*) from marts.classification_gaps group by all").fetchall())
-        ateco_codes = con.execute(
-            "select count(*) from (select distinct ref_year, industry_code from intermediate.int_region_industry_lq "
-            "where country = 'IT')"
-        ).fetchone()[0]
         bridged = con.execute(
             "select count(*) from (select distinct c.industry_system, c.industry_code "
             "from intermediate.int_region_industry_lq as c join intermediate.int_industry_isic4 as b "
@@ -385,9 +396,8 @@ def test_crosswalk_coverage_of_the_bundled_classifications(refreshed):
         codes = con.execute(
             "select count(*) from (select distinct industry_system, industry_code from intermediate.int_region_industry_lq)"
         ).fetchone()[0]
-    # The ATECO classes reach ISIC only at division level (no NACE -> ISIC class table is bundled): each is listed,
-    # once per year.
-    assert gaps == {"IT mapped_to_isic_division": ateco_codes}
+    # Every code reaches an ISIC class, so nothing is listed.
+    assert gaps == {}
     assert bridged == codes
 
 

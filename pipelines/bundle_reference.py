@@ -16,6 +16,8 @@ Transformations:
   The bridge names, for every municipality of the list whose code is absent from the SLL file, the
   code the SLL file knows it by: Sardinia's municipalities renumbered into the new provinces
   (matched by name within Sardinia), and the mergers listed in ``MUNICIPALITY_MERGERS``.
+* ``nace_class_links``: the class-level rows of the UN ISIC Rev.4 <-> NACE Rev.2 correspondence,
+  which link ATECO 2007 classes (= NACE Rev.2 classes) to ISIC Rev.4 classes.
 * ``repair_naics_isic4``: the Census NAICS 2017 -> ISIC Rev.4 concordance stored ISIC codes as
   numbers; the bundled file has them back as 4-digit classes (``restore_leading_zeros``), and
   rows that name no NAICS code or only an ISIC group are set aside with their reason.
@@ -313,6 +315,34 @@ def set_aside_name(name: str) -> str:
     return name.removesuffix(".csv") + ".set_aside.csv"
 
 
+NACE_CLASS_LINKS_FILE = "nace_isic/nace2_isic4_classes.csv"
+NACE_CLASS = re.compile(r"^\d{2}\.\d{2}$")
+ISIC_CLASS = re.compile(r"^\d{4}$")
+
+
+def nace_class_links(rows: list[list[str]]) -> list[list[str]]:
+    """The UN ISIC Rev.4 <-> NACE Rev.2 correspondence (header first) -> its class-level links, header
+    ``nace2_class, isic4_class, comment, skos_uri``, sorted by NACE class.
+
+    The correspondence lists every level (sections, divisions, groups, classes); only a NACE class
+    (``14.13``) against an ISIC class (``1410``) is a link between classes, and ATECO 2007 equals NACE
+    Rev.2 down to the class, so these rows link ATECO classes to ISIC classes. Raises ``ValueError`` if a
+    NACE class would link to two ISIC classes (the UN table puts each NACE class in one ISIC class).
+    """
+    header, body = rows[0], rows[1:]
+    col = {name: i for i, name in enumerate(header)}
+    links = sorted(
+        [r[col["activitytype_to"]], r[col["activitytype_from"]], r[col["comment"]], r[col["skos_uri"]]]
+        for r in body
+        if NACE_CLASS.match(r[col["activitytype_to"]]) and ISIC_CLASS.match(r[col["activitytype_from"]])
+    )
+    seen: dict[str, str] = {}
+    for nace, isic, _, _ in links:
+        if seen.setdefault(nace, isic) != isic:
+            raise ValueError(f"NACE class {nace} links to ISIC {seen[nace]} and {isic}; the table is not class-to-class")
+    return [["nace2_class", "isic4_class", "comment", "skos_uri"], *links]
+
+
 # Repaired files: bundled path (under raw/reference) -> (source path under the sources folder, repair, line end).
 REPAIRED = {
     "crosswalks_un_census/naics2017_to_isic4.csv": (
@@ -340,6 +370,9 @@ def repaired_reference_files(sources: Path) -> dict[str, bytes]:
         files[set_aside_name(bundled)] = csv_bytes(set_aside)
     concordance = read_csv_rows(sources / REPAIRED["crosswalks_un_census/naics2017_to_isic4.csv"][0])
     files[ISIC4_CLASSES_FILE] = csv_bytes(isic4_classes(concordance))
+    files[NACE_CLASS_LINKS_FILE] = csv_bytes(
+        nace_class_links(read_csv_rows(sources / "nace_isic" / "isic4_nace2_correspondence.csv"))
+    )
     return files
 
 

@@ -19,11 +19,13 @@ import pytest
 from pipelines.bundle_reference import (
     ISIC4_CLASSES_FILE,
     MUNICIPALITY_MERGERS,
+    NACE_CLASS_LINKS_FILE,
     REPAIRED,
     VERBATIM,
     csv_bytes,
     isic4_classes,
     municipality_code_bridge,
+    nace_class_links,
     read_comuni,
     read_csv_rows,
     read_sll_composition,
@@ -327,6 +329,34 @@ def test_bundled_bridge_is_what_the_function_computes(bundled_lists):
     assert BRIDGE_FILE.read_text(encoding="utf-8") == bridge.write_csv()
 
 
+def test_nace_class_links_keep_only_class_to_class_rows():
+    header = ["activitytype_from", "activitytype_to", "classification_from", "classification_to", "comment", "skos_uri"]
+    rows = [
+        header,
+        ["C", "C", "isic_rev4", "nace_rev2", "one-to-one correspondence", "exact"],
+        ["14", "14", "isic_rev4", "nace_rev2", "one-to-one correspondence", "exact"],
+        ["141", "14.1", "isic_rev4", "nace_rev2", "one-to-many correspondence", "narrow"],
+        ["1410", "14.13", "isic_rev4", "nace_rev2", "one-to-many correspondence", "narrow"],
+        ["1410", "14.11", "isic_rev4", "nace_rev2", "one-to-many correspondence", "narrow"],
+        ["total", "total", "isic_rev4", "nace_rev2", "one-to-one correspondence", "exact"],
+    ]
+    assert nace_class_links(rows) == [
+        ["nace2_class", "isic4_class", "comment", "skos_uri"],
+        ["14.11", "1410", "one-to-many correspondence", "narrow"],
+        ["14.13", "1410", "one-to-many correspondence", "narrow"],
+    ]
+    with pytest.raises(ValueError, match="14.13 links to ISIC 1410 and 1420"):
+        nace_class_links([*rows, ["1420", "14.13", "isic_rev4", "nace_rev2", "x", "y"]])
+
+
+def test_bundled_nace_class_links_cover_every_nace_class_once():
+    # SOURCE.txt of nace_isic: at class level 615 rows, 419 ISIC classes -> 615 NACE classes.
+    with open(REFERENCE_DIR / NACE_CLASS_LINKS_FILE, newline="", encoding="utf-8") as handle:
+        links = list(csv.DictReader(handle))
+    assert len(links) == len({r["nace2_class"] for r in links}) == 615
+    assert len({r["isic4_class"] for r in links}) == 419
+
+
 # ---------------------------------------------------------------- re-made from the public sources
 
 
@@ -334,7 +364,7 @@ def test_bundled_bridge_is_what_the_function_computes(bundled_lists):
 def test_the_public_sources_remake_the_bundled_files_exactly():
     remade = repaired_reference_files(SHARED)
     assert set(remade) == {
-        *REPAIRED, *(set_aside_name(name) for name in REPAIRED), ISIC4_CLASSES_FILE,
+        *REPAIRED, *(set_aside_name(name) for name in REPAIRED), ISIC4_CLASSES_FILE, NACE_CLASS_LINKS_FILE,
     }
     for relative, content in remade.items():
         assert (REFERENCE_DIR / relative).read_bytes() == content, relative

@@ -376,11 +376,12 @@ def repaired_reference_files(sources: Path) -> dict[str, bytes]:
     return files
 
 
-# Folders copied verbatim: source folder -> bundled folder, files.
+# Folders copied verbatim: source folder -> bundled folder, files. The SOURCE.txt of istat_sll and
+# nace_isic are the sources' notes with a "BUNDLED HERE" section that describes the files made here.
 VERBATIM = {
     "us_cluster_mapping_2014": ("us_cluster_mapping_2014", ("cluster_naics2012.csv", "clusters.csv", "SOURCE.txt")),
-    "istat_sll": ("istat_sll", ("sll2021_comuni.csv", "sll2021_specializzazione.csv", "SOURCE.txt")),
-    "nace_isic": ("nace_isic", ("isic4_nace2_correspondence.csv", "LICENSE_package_MIT.txt", "SOURCE.txt")),
+    "istat_sll": ("istat_sll", ("sll2021_comuni.csv", "sll2021_specializzazione.csv")),
+    "nace_isic": ("nace_isic", ("isic4_nace2_correspondence.csv", "LICENSE_package_MIT.txt")),
 }
 
 

@@ -23,17 +23,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipelines.paths import DBT_PROJECT_DIR, REFERENCE_DIR, REPO_ROOT
+from pipelines.paths import REFERENCE_DIR, REPO_ROOT
 
-RULES = DBT_PROJECT_DIR / "seeds" / "rule_parameters.csv"
 SLL_DIR = REFERENCE_DIR / "istat_sll"  # ISTAT SLL 2021 and the bridge from the register's municipality codes
 
 
 def _rules() -> dict[str, float]:
-    import csv
+    from pipelines.rules import load_rule_set
 
-    with open(RULES, newline="", encoding="utf-8") as handle:
-        return {r["parameter"]: float(r["value"]) for r in csv.DictReader(handle) if r["rule_set"] == "district_v1"}
+    return load_rule_set().values
 
 
 def _files(raw: Path, year: int) -> dict[str, str]:

@@ -26,6 +26,7 @@ import duckdb
 import numpy as np
 
 from pipelines.paths import DBT_PROJECT_DIR, WAREHOUSE_DB_ENV
+from pipelines.rules import load_rule_set, write_rule_table
 
 FIRST = ("IT", "ES", "FR", "DE")
 SECOND = ("MX", "BR", "CO", "AR")
@@ -61,7 +62,7 @@ def build_inputs(db: Path, districts: int, seed: int = 1) -> dict:
             district_id = f"{country}-{region}-{main}"
             rows_profiles.append((
                 district_id, 2021, country, bloc, region, f"Area {region}", f"District {region}", "ISIC4", main + "00",
-                main, GROUPS[int(main) % len(GROUPS)], "group", "gruppo", "grupo", CLASSES[rng.integers(4)],
+                main, main + "00", GROUPS[int(main) % len(GROUPS)], "group", "gruppo", "grupo", CLASSES[rng.integers(4)],
                 "indeterminate", float(rng.uniform(2, 30)), True,
             ))
             # Employment over the 60 divisions: a heavy main division, a few strong ones, a thin rest.
@@ -82,7 +83,7 @@ def build_inputs(db: Path, districts: int, seed: int = 1) -> dict:
 
     profile_columns = [
         "district_id", "ref_year", "country", "bloc", "region_code", "area_name", "district_name", "industry_system",
-        "main_industry_code", "main_isic4_division", "main_group_code", "main_group_name_en", "main_group_name_it",
+        "main_industry_code", "main_isic4_division", "main_isic4_class", "main_group_code", "main_group_name_en", "main_group_name_it",
         "main_group_name_es", "typology_class", "lifecycle_stage", "lq", "is_synthetic",
     ]
     frames = {
@@ -133,7 +134,9 @@ def run_bench_matching(districts: int, out_dir: Path) -> dict:
         start = time.perf_counter()
         sizes = build_inputs(db, districts)
         generated = time.perf_counter() - start
-        _dbt(["seed", "--select", "rule_parameters", "type_complementarity"], db, target)
+        with duckdb.connect(str(db)) as con:
+            write_rule_table(con, load_rule_set())
+        _dbt(["seed", "--select", "type_complementarity"], db, target)
         _dbt(["run", "--select", "int_rules"], db, target)
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         child = subprocess.run(

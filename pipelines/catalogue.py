@@ -37,7 +37,7 @@ class CatalogueEntry:
     kind: str  # "statistics" (landing, partitioned country x year) or "reference"
     contract: Contract
     adapter: str
-    root: str  # "raw" (the chosen input folder) or "reference" (raw/reference)
+    root: str  # "raw" (the chosen input folder), "reference" (raw/reference) or "rule_set" (the run's rule-set file)
     pattern: str
     country: str | None
     encoding: str = "utf-8"
@@ -61,10 +61,15 @@ class CatalogueEntry:
         return self.kind == "statistics"
 
     def base_dir(self, paths: ProjectPaths) -> Path:
+        if self.root == "rule_set":
+            return paths.rule_set_file.parent
         return REFERENCE_DIR if self.root == "reference" else paths.raw_dir
 
     def find_files(self, paths: ProjectPaths, ref_year: int | None = None) -> list[SourceFile]:
-        """Files matching the pattern, with the year read from the path when it has one."""
+        """Files matching the pattern, with the year read from the path when it has one. The root
+        ``rule_set`` is the rule-set file of the run (``ProjectPaths.rule_set_file``), whatever the pattern."""
+        if self.root == "rule_set":
+            return [SourceFile(path=paths.rule_set_file, ref_year=None)] if paths.rule_set_file.is_file() else []
         base = self.base_dir(paths)
         glob = self.pattern.replace(YEAR_TOKEN, str(ref_year) if ref_year else "[0-9]" * 4)
         escaped = re.escape(self.pattern).replace(r"\*", "[^/]*")

@@ -45,11 +45,34 @@ WarehouseOption = Annotated[
 ]
 
 
-def _paths(raw: Path | None, warehouse: Path | None) -> ProjectPaths:
+RuleSetOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--rule-set",
+        help="Rule-set file (default: dbt_project/rule_sets/district_v1.csv); same columns, other values.",
+        dir_okay=False,
+    ),
+]
+
+
+def _paths(raw: Path | None, warehouse: Path | None, rule_set: Path | None = None) -> ProjectPaths:
     base = project_paths()
     return ProjectPaths(
-        raw_dir=(raw or base.raw_dir).resolve(), warehouse_dir=(warehouse or base.warehouse_dir).resolve()
+        raw_dir=(raw or base.raw_dir).resolve(),
+        warehouse_dir=(warehouse or base.warehouse_dir).resolve(),
+        rule_set_file=(rule_set or base.rule_set_file).resolve(),
     )
+
+
+def _load_rules(path: Path):
+    """The rule set of a file, or a clear error and exit 2."""
+    from pipelines.rules import RuleSetError, load_rule_set
+
+    try:
+        return load_rule_set(path)
+    except RuleSetError as exc:
+        err.print(f"[red]error[/red] {exc}", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 class _Progress:
@@ -80,14 +103,20 @@ def refresh(
     raw: RawOption = None,
     warehouse: WarehouseOption = None,
     publish: Annotated[bool, typer.Option("--publish/--no-publish", help="Publish a release at the end.")] = True,
+    rule_set: RuleSetOption = None,
 ) -> None:
     """Ingest -> dbt build -> checks -> publish, on the bundled sample by default."""
-    paths = _paths(raw, warehouse)
+    paths = _paths(raw, warehouse, rule_set)
     if not paths.raw_dir.is_dir():
         err.print(f"input folder {paths.raw_dir} does not exist; pass an existing folder with --raw.")
         raise typer.Exit(EXIT_BAD_INPUT)
+    rules = _load_rules(paths.rule_set_file)
     started = time.perf_counter()
-    console.print(f"crosscluster refresh: {display(paths.raw_dir)} -> {display(paths.warehouse_dir)}", highlight=False)
+    console.print(
+        f"crosscluster refresh: {display(paths.raw_dir)} -> {display(paths.warehouse_dir)} "
+        f"(rule set {rules.name} {rules.version_and_hash}, {display(paths.rule_set_file)})",
+        highlight=False,
+    )
     log_dir = paths.warehouse_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"refresh-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.log"
@@ -349,36 +378,45 @@ def bench_matching(
     console.print(f"results: {path}", highlight=False)
 
 
-rules_app = typer.Typer(help="The versioned rule sets (dbt_project/seeds/rule_parameters.csv).", no_args_is_help=True)
+rules_app = typer.Typer(
+    help="The versioned rule sets (dbt_project/rule_sets/; another file with --rule-set).", no_args_is_help=True
+)
 app.add_typer(rules_app, name="rules")
 
 
 @rules_app.command("show")
-def rules_show(
-    rule_set: Annotated[str, typer.Option("--rule-set", help="Rule set name.")] = "district_v1",
-) -> None:
-    """Print the active rule set: every threshold with its unit, status and source, and the file's hash."""
-    import csv
-    import hashlib
-
-    from pipelines.publish import RULE_PARAMETERS_SEED
-
-    with open(RULE_PARAMETERS_SEED, newline="", encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["rule_set"] == rule_set]
-    if not rows:
-        err.print(f"no rule set {rule_set!r} in {display(RULE_PARAMETERS_SEED)}")
-        raise typer.Exit(EXIT_BAD_INPUT)
-    digest = hashlib.sha256(RULE_PARAMETERS_SEED.read_bytes()).hexdigest()
+def rules_show(rule_set: RuleSetOption = None) -> None:
+    """Print a rule set: every threshold with its unit, status and source, its version, hash and file hash."""
+    rules = _load_rules((rule_set or project_paths().rule_set_file).resolve())
     table = Table(
         "parameter", "value", "unit", "status", "source",
-        title=f"rule set {rule_set} version {rows[0]['rule_set_version']} ({display(RULE_PARAMETERS_SEED)}, "
-        f"sha256 {digest[:12]})",
+        title=f"rule set {rules.name} {rules.version_and_hash} ({display(rules.path)}, sha256 {rules.sha256[:12]})",
         title_justify="left",
     )
-    for r in rows:
-        table.add_row(r["parameter"], r["value"], r["unit"], r["status"], r["source"])
+    for r in rules.rules.values():
+        table.add_row(r.parameter, f"{r.value:g}", r.unit, r.status, r.source)
     console.print(table)
     console.print("Status: V checked against a public source, M from the literature, O our own choice, D the deck.")
+
+
+@rules_app.command("diff")
+def rules_diff(
+    first: Annotated[Path, typer.Argument(help="A rule-set file.", dir_okay=False)],
+    second: Annotated[Path, typer.Argument(help="Another rule-set file.", dir_okay=False)],
+) -> None:
+    """The parameters whose values differ between two rule-set files (or that only one has)."""
+    from pipelines.rules import diff
+
+    a, b = _load_rules(first.resolve()), _load_rules(second.resolve())
+    rows = diff(a, b)
+    table = Table(
+        "parameter", f"{a.name} {a.version_and_hash}", f"{b.name} {b.version_and_hash}",
+        title=f"{display(a.path)} vs {display(b.path)}: {len(rows)} parameter(s) differ",
+        title_justify="left",
+    )
+    for parameter, va, vb in rows:
+        table.add_row(parameter, "-" if va is None else f"{va:g}", "-" if vb is None else f"{vb:g}")
+    console.print(table)
 
 
 @app.command()

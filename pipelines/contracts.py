@@ -506,6 +506,22 @@ CONTRACTS: dict[str, Contract] = {
             key=("industry_system", "industry_code", "target_system", "target_code"),
         ),
         Contract(
+            "rule_parameters",
+            "reference",
+            "A versioned rule set: every threshold, level cut-off, weight and bound the models apply, one row "
+            "per parameter (dbt_project/rule_sets/, or the file of crosscluster refresh --rule-set).",
+            (
+                _f("rule_set", "code", True, "name of the rule set, e.g. district_v1"),
+                _f("rule_set_version", "code", True, "version of the file, e.g. 2026.11.0"),
+                _f("parameter", "code", True),
+                _f("value", "amount", True),
+                _f("unit", "text"),
+                _f("status", "code", description="V checked, M literature, O own choice, D the deck", allowed=("V", "M", "O", "D")),
+                _f("source", "text"),
+            ),
+            key=("rule_set", "parameter"),
+        ),
+        Contract(
             "cluster_definitions",
             "reference",
             "Industry -> cluster definitions (U.S. Cluster Mapping and the like).",

@@ -4,7 +4,9 @@ Two folders can be moved with environment variables, so that tests and users can
 run the pipeline on other inputs or into another warehouse without touching code:
 
 * ``CROSSCLUSTER_RAW_DIR``: the input folder (default ``raw/sample``, the bundled data);
-* ``CROSSCLUSTER_WAREHOUSE_DIR``: the output folder (default ``warehouse``).
+* ``CROSSCLUSTER_WAREHOUSE_DIR``: the output folder (default ``warehouse``);
+* ``CROSSCLUSTER_RULE_SET``: the rule-set file (default ``dbt_project/rule_sets/district_v1.csv``),
+  as ``crosscluster refresh --rule-set FILE`` sets it.
 
 Reference data (classifications, crosswalks, cluster definitions, area lists) ships
 with the project in ``raw/reference`` and is read from there whatever the input folder.
@@ -23,9 +25,12 @@ SAMPLE_RAW_DIR = REPO_ROOT / "raw" / "sample"
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 DEFAULT_WAREHOUSE_DIR = REPO_ROOT / "warehouse"
+RULE_SETS_DIR = DBT_PROJECT_DIR / "rule_sets"
+DEFAULT_RULE_SET_FILE = RULE_SETS_DIR / "district_v1.csv"
 
 RAW_DIR_ENV = "CROSSCLUSTER_RAW_DIR"
 WAREHOUSE_DIR_ENV = "CROSSCLUSTER_WAREHOUSE_DIR"
+RULE_SET_ENV = "CROSSCLUSTER_RULE_SET"
 # Read by dbt_project/profiles.yml.
 WAREHOUSE_DB_ENV = "CROSSCLUSTER_WAREHOUSE_DB"
 
@@ -34,6 +39,8 @@ WAREHOUSE_DB_ENV = "CROSSCLUSTER_WAREHOUSE_DB"
 class ProjectPaths:
     raw_dir: Path
     warehouse_dir: Path
+    # The rules every threshold of the models is read from (pipelines/rules.py, reference.rule_parameters).
+    rule_set_file: Path = DEFAULT_RULE_SET_FILE
 
     @property
     def warehouse_db(self) -> Path:
@@ -66,7 +73,8 @@ def project_paths() -> ProjectPaths:
     """Paths for this process, honouring the environment overrides."""
     raw = Path(os.environ.get(RAW_DIR_ENV) or SAMPLE_RAW_DIR).resolve()
     warehouse = Path(os.environ.get(WAREHOUSE_DIR_ENV) or DEFAULT_WAREHOUSE_DIR).resolve()
-    return ProjectPaths(raw_dir=raw, warehouse_dir=warehouse)
+    rules = Path(os.environ.get(RULE_SET_ENV) or DEFAULT_RULE_SET_FILE).resolve()
+    return ProjectPaths(raw_dir=raw, warehouse_dir=warehouse, rule_set_file=rules)
 
 
 def display(path: Path) -> str:

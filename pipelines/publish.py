@@ -8,7 +8,6 @@ and readers that hold the old file open keep reading a consistent old release.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -21,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.contracts import CONTRACTS
-from pipelines.paths import DBT_PROJECT_DIR, REPO_ROOT, ProjectPaths
+from pipelines.paths import REPO_ROOT, ProjectPaths
 
 # Published tables (marts) and the key their rows are sorted by.
 PUBLISHED_TABLES: dict[str, tuple[str, ...]] = {
@@ -46,7 +45,6 @@ PUBLISHED_TABLES: dict[str, tuple[str, ...]] = {
 }
 # Older DuckDB readers (BI drivers embed them) open files written with this storage version.
 STORAGE_COMPATIBILITY_VERSION = "v1.4.0"
-RULE_PARAMETERS_SEED = DBT_PROJECT_DIR / "seeds" / "rule_parameters.csv"
 
 
 @dataclass(frozen=True)
@@ -63,10 +61,6 @@ def git_commit() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None if out.returncode == 0 else None
-
-
-def _sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def table_fingerprint(con: duckdb.DuckDBPyConnection, relation: str) -> str:
@@ -107,15 +101,16 @@ def _quarantine_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def _rule_set(con: duckdb.DuckDBPyConnection) -> dict:
-    rows = con.execute(
-        "select distinct rule_set, rule_set_version from reference.rule_parameters order by 1, 2"
-    ).fetchall()
+    """The rule set the release was built with: what int_rules applied, and the file it was loaded from."""
     active = con.execute("select rule_set, rule_set_version from intermediate.int_rules").fetchone()
+    source = con.execute(
+        "select source_file, source_sha256 from landing.source_files where catalogue_entry = 'ref_rule_parameters' "
+        "order by loaded_at desc limit 1"
+    ).fetchone()
     return {
-        "rule_sets": [{"rule_set": r[0], "rule_set_version": r[1]} for r in rows],
         "active": {"rule_set": active[0], "version_and_hash": active[1]},
-        "file": "dbt_project/seeds/rule_parameters.csv",
-        "sha256": _sha256_file(RULE_PARAMETERS_SEED),
+        "file": source[0] if source else None,
+        "sha256": source[1] if source else None,
     }
 
 

@@ -87,10 +87,11 @@ class RefreshReport:
 
 def prepare_environment(paths: ProjectPaths) -> None:
     """Environment for dbt and Dagster; the instance config is written once."""
-    from pipelines.paths import RAW_DIR_ENV, WAREHOUSE_DB_ENV, WAREHOUSE_DIR_ENV
+    from pipelines.paths import RAW_DIR_ENV, RULE_SET_ENV, WAREHOUSE_DB_ENV, WAREHOUSE_DIR_ENV
 
     paths.ensure()
     os.environ[RAW_DIR_ENV] = str(paths.raw_dir)
+    os.environ[RULE_SET_ENV] = str(paths.rule_set_file)
     os.environ[WAREHOUSE_DIR_ENV] = str(paths.warehouse_dir)
     os.environ[WAREHOUSE_DB_ENV] = str(paths.warehouse_db)
     os.environ["DAGSTER_HOME"] = str(paths.dagster_home)

@@ -14,7 +14,6 @@ The warehouse itself is never touched.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shutil
@@ -27,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.paths import DBT_PROJECT_DIR, WAREHOUSE_DB_ENV, ProjectPaths
-from pipelines.publish import RULE_PARAMETERS_SEED
+from pipelines.rules import load_rule_set
 
 # Parameters that decide which places are districts, their class and their stage.
 DEFAULT_PREFIXES = ("district_min_", "typology_", "lifecycle_")
@@ -52,9 +51,12 @@ class SensitivityRow:
         return self.districts_added + self.districts_removed + self.class_changes
 
 
-def rule_values(rule_set: str = "district_v1") -> dict[str, float]:
-    with open(RULE_PARAMETERS_SEED, newline="", encoding="utf-8") as handle:
-        return {r["parameter"]: float(r["value"]) for r in csv.DictReader(handle) if r["rule_set"] == rule_set}
+def rule_values() -> dict[str, float]:
+    """The values of the run's rule set (pipelines/rules.py; the file CROSSCLUSTER_RULE_SET names, by default
+    dbt_project/rule_sets/district_v1.csv)."""
+    from pipelines.paths import project_paths
+
+    return load_rule_set(project_paths().rule_set_file).values
 
 
 def _snapshot(db: Path) -> tuple[dict, dict]:

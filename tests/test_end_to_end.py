@@ -12,6 +12,7 @@ import pytest
 
 from pipelines.paths import SAMPLE_RAW_DIR
 from pipelines.publish import PUBLISHED_TABLES, STORAGE_COMPATIBILITY_VERSION, table_fingerprint
+from pipelines.rules import load_rule_set
 
 CBP_DIR = SAMPLE_RAW_DIR / "us" / "cbp" / "2021"
 
@@ -114,11 +115,7 @@ def test_well_known_manufacturing_places_are_districts(published):
 def test_district_rules_hold_for_every_district(published, refreshed):
     paths, _ = refreshed
     with duckdb.connect(str(paths.warehouse_db), read_only=True) as wh:
-        params = dict(
-            wh.execute(
-                "select parameter, value from reference.rule_parameters where rule_set = 'district_v1'"
-            ).fetchall()
-        )
+        params = load_rule_set().values
         manufacturing = {
             r[0]: (r[1], r[2])
             for r in wh.execute(
@@ -210,10 +207,13 @@ def test_release_manifest_matches_the_published_files(refreshed):
     release_dir = paths.releases_dir / report.release["release_id"]
     manifest = json.loads((release_dir / "manifest.json").read_text())
     assert set(manifest["tables"]) == set(PUBLISHED_TABLES)
-    assert manifest["rule_set"]["rule_sets"][0]["rule_set"] == "district_v1"
-    # Every published row carries the version and hash of the rule set that produced it.
-    active = manifest["rule_set"]["active"]["version_and_hash"]
-    assert active.startswith(manifest["rule_set"]["rule_sets"][0]["rule_set_version"] + "+")
+    # The manifest names the rule-set file and the version and hash of its values, as pipelines/rules.py computes
+    # them from the file; every published row carries them.
+    rules = load_rule_set()
+    assert manifest["rule_set"]["active"] == {"rule_set": rules.name, "version_and_hash": rules.version_and_hash}
+    assert manifest["rule_set"]["sha256"] == rules.sha256
+    assert manifest["rule_set"]["file"].endswith("rule_sets/district_v1.csv")
+    active = rules.version_and_hash
     con_check = duckdb.connect()
     for table in ("districts", "district_typology", "district_tiers", "district_gaps", "sforzi_istat"):
         versions = con_check.execute(

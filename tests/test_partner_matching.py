@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 
 from pipelines.paths import ProjectPaths
+from pipelines.rules import load_rule_set
 
 IT_AREAS = {"SLLA": "001010", "SLLB": "001011", "SLLC": "001012", "SLLZ": "001015"}
 IT_UNITS = {  # area -> [(ATECO class, employees per unit, units)]
@@ -42,7 +43,7 @@ MX_UNITS = {  # area -> [(SCIAN, band, units)]
 SCIAN_ISIC = {"316211": {"15": 1.0}, "313210": {"13": 1.0}, "337120": {"31": 0.5, "32": 0.5}, "461110": {"47": 1.0}}
 GROUP = {"15.20": "G02", "13.20": "G01", "31.09": "G03", "316211": "G02", "313210": "G01", "337120": "G03"}
 MACHINERY = {"G01": "28.94", "G02": "28.94", "G03": "28.49"}  # seeds/machinery_for_groups.csv, ATECO
-WEIGHTS = {"m1": 0.25, "m3": 0.15, "m4": 0.20, "m5": 0.20, "m7": 0.10, "m6": 0.10}  # rule set district_v1
+WEIGHTS = {m: load_rule_set()[f"match_weight_{m}"] for m in ("m1", "m3", "m4", "m5", "m7", "m6")}
 IT_DISTRICTS = {"SLLA": "15.20", "SLLB": "13.20", "SLLC": "31.09"}
 MX_DISTRICTS = {"ZM01": "316211", "ZM02": "313210", "ZM03": "337120"}
 IT_EXPORTS = {"SLLA": [("15.20", 800), ("28.94", 200)], "SLLB": [("13.20", 500)]}  # euro, by ATECO class

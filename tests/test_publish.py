@@ -137,12 +137,9 @@ def test_refresh_with_missing_input_folder_is_bad_usage(tmp_path):
 
 
 def test_rules_show_prints_every_parameter_of_the_rule_set():
-    import csv
+    from pipelines.rules import load_rule_set
 
-    from pipelines.publish import RULE_PARAMETERS_SEED
-
-    with open(RULE_PARAMETERS_SEED, newline="", encoding="utf-8") as handle:
-        params = [r["parameter"] for r in csv.DictReader(handle) if r["rule_set"] == "district_v1"]
+    params = list(load_rule_set().rules)
     result = subprocess.run(
         [sys.executable, "-m", "pipelines.cli", "rules", "show"], capture_output=True, text=True, timeout=120
     )

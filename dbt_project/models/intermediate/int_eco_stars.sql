@@ -1,4 +1,3 @@
--- depends_on: {{ ref('rule_parameters') }}
 -- European Cluster Observatory stars (METHOD.md 1.3) for every region x industry with employment:
 -- size (top 10 % of the industry's regions by employees), specialisation (LQ >= 2) and focus (top
 -- 10 % by the industry's share of the region's employment); stars = how many are met.

@@ -1,6 +1,5 @@
 -- U.S. Cluster Mapping indicators (METHOD.md 1.4) on the Project's 2014 cluster definitions, for
 -- counties, BEA Economic Areas and states, with LQs against the nation (lq_reference).
--- depends_on: {{ ref('rule_parameters') }}
 with region_cluster as (
     select * from {{ ref('int_region_cluster_employment') }}
 ),

@@ -94,7 +94,8 @@ def build_ingest_asset(
         else:
             files = entry.find_files(paths)
         if not files:
-            context.log.warning(f"{entry.name}: no input files for this partition under {entry.base_dir(paths)}")
+            where = "for this partition " if entry.is_partitioned else ""
+            context.log.warning(f"{entry.name}: no input file {where}matches {entry.pattern} under {entry.base_dir(paths)}")
         con = connect(paths)
         try:
             load = run_entry(con, entry, files, country=country, ref_year=ref_year)

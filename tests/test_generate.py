@@ -9,8 +9,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipelines import generate as generator
-from pipelines.generate import _place_districts, generate
+from pipelines.generate import common, generate, italy
+from pipelines.generate.italy import _place_districts
 from pipelines.paths import REFERENCE_DIR, SAMPLE_RAW_DIR
 
 SLL_DIR = REFERENCE_DIR / "istat_sll"
@@ -479,8 +479,8 @@ def test_district_placement_falls_back_in_order_when_a_group_runs_out():
 
 def test_register_records_districts_placed_outside_their_group(tmp_path, monkeypatch):
     # Ten jewellery districts (group A5, 8 SLLs): two fall back to other "Made in Italy" SLLs (class A).
-    monkeypatch.setattr(generator, "IT_DISTRICT_CLASSES", ["32.12"])
-    monkeypatch.setattr(generator, "UNITS_PER_DISTRICT", 2000)
+    monkeypatch.setattr(italy, "IT_DISTRICT_CLASSES", ["32.12"])
+    monkeypatch.setattr(common, "UNITS_PER_DISTRICT", 2000)
     report = generate("IT", 20_000, [2021], 5, tmp_path)
     slls = _sll_groups()
     districts = report.districts

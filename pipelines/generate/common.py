@@ -1,0 +1,134 @@
+"""Shared machinery of the synthetic registers: unit sizes, the planted districts' sizes and their
+years, weighted picks, the warehouse's seeds, writing files and the report."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from pipelines.paths import DBT_PROJECT_DIR
+
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"  # the warehouse's sets of codes, read as the warehouse reads them
+
+# Size classes of local units: (lower, upper) employees, and the power-law exponent inside.
+SIZE_CLASSES = ((1, 9), (10, 49), (50, 249), (250, 3000))
+# Share of units by size class. About 95 % of Italian and Mexican local units are micro
+# units; the remaining split is our calibration [O] to the published mean size.
+BACKGROUND_CLASS_SHARES = (0.962, 0.033, 0.0045, 0.0005)
+MANUFACTURING_CLASS_SHARES = (0.86, 0.12, 0.018, 0.002)
+CLASS_EXPONENTS = (2.4, 2.0, 2.0, 2.0)
+DISTRICT_CLASS_SHARES = (0.62, 0.30, 0.07, 0.01)
+
+# Deck size facts: medians and spread of planted districts (firms, employees).
+DISTRICT_FIRMS_MEDIAN, DISTRICT_FIRMS_SIGMA = 200.0, 2.1  # P(>600) = 0.3
+DISTRICT_EMPLOYEES_MEDIAN, DISTRICT_EMPLOYEES_SIGMA = 5000.0, 2.65  # P(>20,000) = 0.3
+DISTRICT_FIRMS_RANGE = (25, 5000)
+DISTRICT_EMPLOYEES_RANGE = (300, 60_000)  # main-industry employment of the largest districts
+UNITS_PER_DISTRICT = 30_000  # one planted district per this many units (at least MIN_DISTRICTS)
+MIN_DISTRICTS, MAX_DISTRICTS = 6, 150
+
+
+@dataclass
+class GenerationReport:
+    country: str
+    years: list[int]
+    units: dict[int, int]
+    employees: dict[int, int]
+    districts: list[dict]
+    files: list[dict] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, indent=2, default=str)
+
+
+def _sizes(rng: np.random.Generator, n: int, class_shares) -> np.ndarray:
+    """Employees per unit: a size class, then a power law inside the class."""
+    classes = rng.choice(len(SIZE_CLASSES), size=n, p=np.asarray(class_shares) / sum(class_shares))
+    out = np.empty(n, dtype=np.int64)
+    for c, ((lo, hi), exponent) in enumerate(zip(SIZE_CLASSES, CLASS_EXPONENTS, strict=True)):
+        idx = np.flatnonzero(classes == c)
+        if idx.size == 0:
+            continue
+        k = np.arange(lo, hi + 1)
+        w = k.astype(float) ** (-exponent)
+        out[idx] = rng.choice(k, size=idx.size, p=w / w.sum())
+    return out
+
+
+def _expected_size(class_shares) -> float:
+    """Mean employees per unit of _sizes with these class shares (the first size classes when shorter)."""
+    shares = np.asarray(class_shares, dtype=float) / sum(class_shares)
+    mean = 0.0
+    n = shares.size
+    for share, (lo, hi), exponent in zip(shares, SIZE_CLASSES[:n], CLASS_EXPONENTS[:n], strict=True):
+        k = np.arange(lo, hi + 1, dtype=float)
+        w = k**-exponent
+        mean += share * float((k * w).sum() / w.sum())
+    return mean
+
+
+def _district_sizes(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(firms, employees) of planted districts, correlated, following the deck's facts."""
+    z = rng.standard_normal(n)
+    z2 = 0.9 * z + np.sqrt(1 - 0.9**2) * rng.standard_normal(n)
+    firms = np.clip(np.round(DISTRICT_FIRMS_MEDIAN * np.exp(DISTRICT_FIRMS_SIGMA * z)), *DISTRICT_FIRMS_RANGE)
+    employees = np.clip(DISTRICT_EMPLOYEES_MEDIAN * np.exp(DISTRICT_EMPLOYEES_SIGMA * z2), *DISTRICT_EMPLOYEES_RANGE)
+    mean_size = np.clip(employees / firms, 4, 120)
+    return firms.astype(np.int64), np.round(firms * mean_size).astype(np.int64)
+
+
+def _district_unit_sizes(rng: np.random.Generator, firms: int, employees: int) -> np.ndarray:
+    """Unit sizes of one district that add up to about its employee total."""
+    sizes = _sizes(rng, firms, DISTRICT_CLASS_SHARES).astype(float)
+    scaled = np.maximum(1, np.round(sizes * employees / sizes.sum()))
+    return scaled.astype(np.int64)
+
+
+def _district_count(units: int) -> int:
+    """Planted districts of a register of this many units."""
+    return int(np.clip(round(units / UNITS_PER_DISTRICT), MIN_DISTRICTS, MAX_DISTRICTS))
+
+
+def _district_year(firms: np.ndarray, employees: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """(firms, employees) of the planted districts in the t-th year of the register: they grow, mature
+    or decline over the years (life-cycle material), from -6 % to +8 % per year of the register by rank
+    of size."""
+    trend = np.linspace(-0.06, 0.08, firms.size)[np.argsort(np.argsort(firms))] * t
+    firms_t = np.maximum(10, np.round(firms * (1 + trend))).astype(np.int64)
+    employees_t = np.maximum(firms_t * 3, np.round(employees * (1 + trend))).astype(np.int64)
+    return firms_t, employees_t
+
+
+def _weighted_pick(rng: np.random.Generator, weights: np.ndarray, n: int) -> np.ndarray:
+    return rng.choice(weights.size, size=n, p=weights / weights.sum())
+
+
+def _sector_weights(rng: np.random.Generator, codes: list[str], sector_of, sector_shares: dict[str, float]):
+    """A weight per industry code: the sector's share split unevenly among its codes."""
+    sectors = [sector_of(c) for c in codes]
+    weights = np.zeros(len(codes))
+    for sector, share in sector_shares.items():
+        idx = [i for i, s in enumerate(sectors) if s == sector]
+        if idx:
+            weights[idx] = share * rng.dirichlet(np.full(len(idx), 0.7))
+    return weights
+
+
+def _read_seed(name: str, system: str) -> pl.DataFrame:
+    return pl.read_csv(SEEDS_DIR / name, infer_schema=False).filter(pl.col("industry_system") == system)
+
+
+def _write(frame: pl.DataFrame, path: Path, separator: str, report: GenerationReport, encoding: str = "utf-8") -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if encoding.lower().replace("-", "") in ("utf8",):
+        frame.write_csv(path, separator=separator)
+    else:
+        text = frame.write_csv(separator=separator)
+        path.write_bytes(text.encode(encoding))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    report.files.append({"path": str(path), "rows": frame.height, "sha256": digest})

@@ -18,8 +18,9 @@ The economy is calibrated, not noise:
 * units follow population (municipalities draw units in proportion to population);
 * specialised districts are planted in labour-market areas, with firm and employee counts
   drawn so that about half have more than 200 firms and 30 % more than 600, half fewer than
-  5,000 employees and 30 % more than 20,000 (the deck's size facts); in Italy each in a real SLL
-  whose ISTAT specialisation group matches its industry (see ``italy._place_districts``);
+  5,000 employees and 30 % more than 20,000 (the deck's size facts, whose thresholds are rules of
+  the rule set); in Italy each in a real SLL whose ISTAT specialisation group matches its
+  industry (see ``italy._place_districts``);
 * the typology's inputs come with them: an input-output table by division (subsector), patents,
   trademarks and designs and the skilled workforce by municipality x class, and the district
   institutions, all shaped by a capability profile 1-4 planted in each district (typology.py);
@@ -28,10 +29,17 @@ The economy is calibrated, not noise:
   suppliers per the input-output table; from profile 3 also machinery makers and knowledge-
   intensive business services) and exports more (division_of_labour.py).
 
-Modules: ``common`` (unit and district sizes, weighted picks, seeds, files, the report), ``italy``
-and ``mexico`` (each country's register, geography, classifications and file layouts),
-``typology`` (input-output coefficients, innovation, workforce, institutions, capability
-profiles), ``division_of_labour`` (the planted districts' national share and division of labour).
+The thresholds it plants against are the rule set's (``generate(..., rules=...)``, by default
+``pipelines.rules.load_rule_set()``, read once): the unit size classes, the deck's size facts, the
+identification's minimum LQ, units and employees, and the typology's D2 supplier coefficient and
+presence LQ, each with the generator's own margin where it plants above a threshold. The list is in
+calibration.py; a moved rule moves what is planted.
+
+Modules: ``calibration`` (the rule parameters read and the generator's margins), ``common`` (unit
+and district sizes, weighted picks, seeds, files, the report), ``italy`` and ``mexico`` (each
+country's register, geography, classifications and file layouts), ``typology`` (input-output
+coefficients, innovation, workforce, institutions, capability profiles), ``division_of_labour``
+(the planted districts' national share and division of labour).
 
 Same arguments, same bytes: every draw comes from seeded generators (the register's, and
 separate ones for the typology inputs) and files are written in a fixed order and format.
@@ -42,13 +50,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pipelines.generate.calibration import Calibration
 from pipelines.generate.common import GenerationReport
 from pipelines.generate.italy import generate_italy, italian_sll_map, sll_groups_matching
 from pipelines.generate.mexico import generate_mexico
 from pipelines.generate.typology import capability_profiles
+from pipelines.rules import RuleSet, load_rule_set
 
 __all__ = [
     "GENERATORS",
+    "Calibration",
     "GenerationReport",
     "capability_profiles",
     "generate",
@@ -62,14 +73,20 @@ __all__ = [
 GENERATORS = {"IT": generate_italy, "MX": generate_mexico}
 
 
-def generate(country: str, units: int, years: list[int], seed: int, out: Path) -> GenerationReport:
+def generate(
+    country: str, units: int, years: list[int], seed: int, out: Path, rules: RuleSet | None = None
+) -> GenerationReport:
+    """Write a country's synthetic register and its companion files under ``out`` and GENERATED.json.
+    ``rules``: the rule set the planted districts are calibrated on (default: the default rule-set
+    file); with the default rule set, the same arguments write the same bytes."""
     try:
         generator = GENERATORS[country.upper()]
     except KeyError:
         raise ValueError(f"no generator for country {country!r}; use one of {', '.join(GENERATORS)}") from None
     if units < 1000:
         raise ValueError("--units must be at least 1,000")
-    report = generator(units, sorted(years), seed, Path(out))
+    cal = Calibration.from_rules(rules if rules is not None else load_rule_set())
+    report = generator(units, sorted(years), seed, Path(out), cal)
     manifest = Path(out) / country.lower() / "GENERATED.json"
     manifest.parent.mkdir(parents=True, exist_ok=True)
     manifest.write_text(

@@ -8,16 +8,18 @@ industry, and it is seldom the whole of its industry. By capability profile, pla
   rates of innovation, skills and exports. Against its own industry a district holding a share s
   is at most 1/s times the national value, so the top levels of D2 (export LQ >= 2) and D4 (x2)
   need s < 0.5, hence profile 4's lower share. A district that dominates a small register keeps a
-  higher share, and lower linkage LQs, so that its main industry keeps an LQ >= 2 (it stays a
-  district);
+  higher share, and lower linkage LQs, so that its main industry keeps an LQ of at least the rule
+  set's ``district_min_lq`` (it stays a district);
 * its division of labour: from profile 2, units of the industries supplying its main industry in
-  the year's input-output table (coefficient >= 0.02, the own division excluded) in its
-  labour-market area, spread over the supplier divisions' classes in proportion to the
-  coefficients, with an LQ drawn in LINKAGE_LQ and at least 10-25 % of the main industry's
-  employment (at most 35 %, unless the set needs more for an LQ of 1.3); from profile 3 also units
+  the year's input-output table (coefficient >= ``typology_d2_supplier_min_coefficient``, the own
+  division excluded) in its labour-market area, spread over the supplier divisions' classes in
+  proportion to the coefficients, with an LQ drawn in Calibration.linkage_lq (1.4-2.0 times the D2
+  presence threshold ``typology_d2_min_lq``) and at least 10-25 % of the main industry's employment
+  (at most 35 %, unless the set needs more for 1.3 times the threshold); from profile 3 also units
   of the machinery industry serving its ISTAT group (where the group has one, and it is not the
-  main industry itself) and of knowledge-intensive business services. Profile 1 gets none of them. A set the profile does not plant stays below 1: where
-  chance put the background above THIN_MAX_LQ, background units of the set move out of the area;
+  main industry itself) and of knowledge-intensive business services. Profile 1 gets none of them.
+  A set the profile does not plant stays below the threshold: where chance put the background
+  above Calibration.thin_max_lq (0.8 times it), background units of the set move out of the area;
 * exports (Italy: share of turnover; Mexico: the share of exporting units) and turnover per
   employee rising with the profile: profile 1 under 10 % of turnover, profile 4 over 40 % (drawn
   by each country's module from the units' roles, ROLE_SCATTERED and ROLE_LINKAGE).
@@ -26,7 +28,8 @@ Scattered and division-of-labour units are micro and small background units rela
 division of labour's also moved into the district's area), so the register keeps its number of
 units and its calibrated sizes. The sets are the warehouse's (dbt_project/seeds: kibs_codes,
 machinery_for_groups, istat_group_codes) and the LQs are solved on the register as drawn, in the
-employment the warehouse will see (Mexico: the band estimates).
+employment the warehouse will see (Mexico: the band estimates). The thresholds come from the rule
+set through a Calibration (calibration.py).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from pipelines.generate.calibration import Calibration
 from pipelines.generate.common import (
     BACKGROUND_CLASS_SHARES,
     MANUFACTURING_CLASS_SHARES,
@@ -45,22 +49,17 @@ from pipelines.generate.common import (
 )
 from pipelines.generate.typology import _typology_rng
 
-D2_SUPPLIER_MIN_COEFFICIENT = 0.02  # rule parameter typology_d2_supplier_min_coefficient
 PROFILE_NATIONAL_SHARE = {1: (0.55, 0.70), 2: (0.50, 0.65), 3: (0.45, 0.60), 4: (0.35, 0.42)}
 LINKAGE_SETS = ("suppliers", "machinery", "kibs")
-LINKAGE_LQ = ((1.4, 2.0), (1.5, 3.0), (1.2, 1.6))  # LQ drawn for each set in the district's area
 LINKAGE_MIN_PROFILE = (2, 3, 3)
 LINKAGE_SUPPLIER_SHARE = (0.10, 0.25)  # supplier employment at least this share of the main industry's
 LINKAGE_MIN_EMPLOYEES = 3.0  # machinery and KIBS: at least a unit, even where the industry is absent elsewhere
-LINKAGE_MAX_SHARE = (0.35, 0.05, 0.25)  # caps of each set's planted employment, against the main industry's
-LINKAGE_MIN_LQ = 1.3  # ... unless a set needs more to reach this LQ
-SMALL_UNIT_MAX_SIZE = 49  # scattered and division-of-labour units are micro and small units
-DISTRICT_PLAN_LQ = 2.5  # expected LQ of the main industry that the planned national share keeps
-DISTRICT_MIN_LQ = 2.2  # the floor kept every year while solving the linkages (identification: 2)
+# Caps of each set's planted employment, against the main industry's (unless a set needs more to
+# reach Calibration.linkage_min_lq).
+LINKAGE_MAX_SHARE = (0.35, 0.05, 0.25)
 MAX_PLAN_SHARE = 0.8  # above it, the linkage LQs are lowered instead
 MAX_SCATTERED_SHARE = 0.5  # of the micro and small background units outside the districts' areas
 MAX_LINKAGE_SHARE = 0.8  # of what remains of them, for the division of labour
-THIN_MAX_LQ = 0.8  # a set the profile does not plant stays at most at this LQ in the district's area
 ROLE_SCATTERED = 5  # unit roles: 0 background, 1-4 district unit of that profile, 5 scattered
 ROLE_LINKAGE = (6, 7, 8)  # suppliers, machinery, KIBS
 
@@ -86,6 +85,7 @@ class _DivisionOfLabour:
     def __init__(
         self,
         seed: int,
+        cal: Calibration,
         system: str,
         codes: list[str],
         prefix_len: int,
@@ -103,6 +103,7 @@ class _DivisionOfLabour:
         io_base: pl.DataFrame,
         observed=None,
     ) -> None:
+        self.cal = cal
         self.codes = np.asarray(codes)
         self.n_codes = self.codes.size
         self.prefix_len = prefix_len
@@ -127,7 +128,7 @@ class _DivisionOfLabour:
         rng = _typology_rng(seed, 4)
         bounds = np.array([PROFILE_NATIONAL_SHARE[int(p)] for p in self.profiles])
         drawn_share = rng.uniform(bounds[:, 0], bounds[:, 1])
-        lq = np.array(LINKAGE_LQ)
+        lq = np.array(cal.linkage_lq)
         self.targets = rng.uniform(lq[:, 0], lq[:, 1], size=(n, len(LINKAGE_SETS)))
         self.supplier_share = rng.uniform(*LINKAGE_SUPPLIER_SHARE, size=n)
         self.planted = self.profiles[:, None] >= np.array(LINKAGE_MIN_PROFILE)[None, :]
@@ -158,7 +159,9 @@ class _DivisionOfLabour:
         """Supplier prefix -> coefficient for the district's main industry (own division excluded)."""
         user = str(self.codes[self.main[d]])[: self.prefix_len]
         rows = table.filter(
-            (pl.col("user") == user) & (pl.col("supplier") != user) & (pl.col(column) >= D2_SUPPLIER_MIN_COEFFICIENT)
+            (pl.col("user") == user)
+            & (pl.col("supplier") != user)
+            & (pl.col(column) >= self.cal.supplier_min_coefficient)
         )
         return dict(zip(rows.get_column("supplier").to_list(), rows.get_column(column).to_list(), strict=True))
 
@@ -185,7 +188,9 @@ class _DivisionOfLabour:
 
     def _plan(self, drawn_share: np.ndarray, d0: np.ndarray, n_background: int, io_base: pl.DataFrame) -> None:
         size = np.where(
-            self.manufacturing, _expected_size(MANUFACTURING_CLASS_SHARES), _expected_size(BACKGROUND_CLASS_SHARES)
+            self.manufacturing,
+            _expected_size(MANUFACTURING_CLASS_SHARES, self.cal.size_classes),
+            _expected_size(BACKGROUND_CLASS_SHARES, self.cal.size_classes),
         )
         employment = self.weights / self.weights.sum() * size
         background = n_background * employment.sum()
@@ -202,11 +207,15 @@ class _DivisionOfLabour:
             overlap = masks.astype(float) @ alloc.T
             for _ in range(20):
                 # Expected area employment once the sets reach their LQs, and the share that keeps the
-                # main industry's LQ (= share x nation / area) at DISTRICT_PLAN_LQ.
+                # main industry's LQ (= share x nation / area) at the planned LQ (Calibration.plan_lq).
                 args = (overlap, r, area_background[d] + d0[d], r * area_background[d], active)
                 planted = _solve_district(args[0], self.targets[d], *args[1:], self._bounds(d, d0[d], args))
-                need = DISTRICT_PLAN_LQ * (area_background[d] + d0[d] + planted.sum()) / nation
-                if need <= MAX_PLAN_SHARE or not active.any() or self.targets[d, active].max() <= 1.05:
+                need = self.cal.plan_lq * (area_background[d] + d0[d] + planted.sum()) / nation
+                if (
+                    need <= MAX_PLAN_SHARE
+                    or not active.any()
+                    or self.targets[d, active].max() <= self.cal.linkage_settled_lq
+                ):
                     break
                 self._lower(d)
             share[d] = min(max(share[d], need), 0.95)
@@ -214,16 +223,18 @@ class _DivisionOfLabour:
 
     def _bounds(self, d: int, main: float, args: tuple) -> np.ndarray:
         """(floor, cap) of each set's planted employment, for a main industry employing `main`: the cap
-        is a share of it, or what the set needs to reach LINKAGE_MIN_LQ (args: _solve_district's
+        is a share of it, or what the set needs to reach Calibration.linkage_min_lq (args: _solve_district's
         arguments but the LQs and bounds) where that is more."""
         floor = np.array([self.supplier_share[d] * main, LINKAGE_MIN_EMPLOYEES, LINKAGE_MIN_EMPLOYEES])
         free = np.column_stack([np.zeros(floor.size), np.full(floor.size, np.inf)])
-        needed = _solve_district(args[0], np.minimum(self.targets[d], LINKAGE_MIN_LQ), *args[1:], free)
+        needed = _solve_district(args[0], np.minimum(self.targets[d], self.cal.linkage_min_lq), *args[1:], free)
         return np.column_stack([floor, np.maximum.reduce([floor, np.array(LINKAGE_MAX_SHARE) * main, needed])])
 
     def _lower(self, d: int) -> None:
-        """Lower the district's linkage LQ targets and supplier share (a dominant district keeps LQ >= 2)."""
-        self.targets[d] = 1 + (self.targets[d] - 1) * 0.8
+        """Lower the district's linkage LQ targets towards the D2 presence threshold, and its supplier share
+        (a dominant district keeps its main industry's LQ above the identification's)."""
+        floor = self.cal.linkage_floor_lq
+        self.targets[d] = floor + (self.targets[d] - floor) * 0.8
         self.supplier_share[d] *= 0.8
 
     # -- the register of one year
@@ -238,15 +249,15 @@ class _DivisionOfLabour:
         code = _weighted_pick(rng, self.weights, n_background)
         size = np.where(
             self.manufacturing[code],
-            _sizes(rng, n_background, MANUFACTURING_CLASS_SHARES),
-            _sizes(rng, n_background, BACKGROUND_CLASS_SHARES),
+            _sizes(rng, n_background, MANUFACTURING_CLASS_SHARES, self.cal.size_classes),
+            _sizes(rng, n_background, BACKGROUND_CLASS_SHARES, self.cal.size_classes),
         )
         parts = [(area, code, size, np.zeros(n_background, dtype=np.int64))]
         district_employees = np.zeros(n_districts, dtype=np.int64)
         for d in range(n_districts):
             members = self.members[d]
             d_area = members[_weighted_pick(rng, self.district_area_weights[members], int(firms[d]))]
-            d_size = _district_unit_sizes(rng, int(firms[d]), int(employees[d]))
+            d_size = _district_unit_sizes(rng, int(firms[d]), int(employees[d]), self.cal.size_classes)
             district_employees[d] = d_size.sum()
             parts.append((d_area, np.full(d_area.size, self.main[d]), d_size, np.full(d_area.size, self.profiles[d])))
         area, code, size, role = (np.concatenate(p) for p in zip(*parts, strict=True))
@@ -284,7 +295,7 @@ class _DivisionOfLabour:
             code[candidates[:end]] = _weighted_pick(rng, other_weights, end)
             gap[k] += observed[candidates[:end]].sum()
         eligible = np.flatnonzero(
-            (role == 0) & ~self.in_district_area[area] & (size <= SMALL_UNIT_MAX_SIZE) & ~self.is_main[code]
+            (role == 0) & ~self.in_district_area[area] & (size <= self.cal.small_unit_max) & ~self.is_main[code]
         )
         order = eligible[rng.permutation(eligible.size)]
         scattered = np.maximum(gap, 0.0)
@@ -325,7 +336,8 @@ class _DivisionOfLabour:
         masks: np.ndarray,
     ) -> None:
         """A set the profile does not plant stays below 1 in the district's area: where the background
-        puts it above THIN_MAX_LQ, background units of the set move out to areas without a district."""
+        puts it above Calibration.thin_max_lq, background units of the set move out to areas without a
+        district."""
         lma = self.area_lma[area]
         cells = np.bincount(lma * self.n_codes + code, weights=observed, minlength=self.n_lma * self.n_codes)
         cells = cells.reshape(self.n_lma, self.n_codes)
@@ -337,7 +349,7 @@ class _DivisionOfLabour:
             total = row.sum()
             movable = masks[d].astype(bool) & (np.arange(self.n_codes) != self.main[d])
             for s in np.flatnonzero(~self.planted[d] & movable.any(axis=1)):
-                bound = THIN_MAX_LQ * (masks[d, s] @ national) / nation
+                bound = self.cal.thin_max_lq * (masks[d, s] @ national) / nation
                 excess = (movable[s] @ row - bound * total) / (1 - bound)
                 if excess <= 0:
                     continue
@@ -376,7 +388,7 @@ class _DivisionOfLabour:
                 args = (overlap[d], ratio[d], area_total[d], local[d], active[d])
                 planted[d] = _solve_district(args[0], self.targets[d], *args[1:], self._bounds(d, main_local[d], args))
                 main_lq = main_local[d] / (area_total[d] + planted[d].sum()) / (nat[self.main[d]] / nation)
-                if main_lq < DISTRICT_MIN_LQ and self.targets[d, active[d]].max() > 1.05:
+                if main_lq < self.cal.min_lq and self.targets[d, active[d]].max() > self.cal.linkage_settled_lq:
                     self._lower(d)
         self.targets, self.supplier_share = plan
         return planted, masks, alloc

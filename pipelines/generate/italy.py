@@ -11,6 +11,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.bundle_reference import read_sll_composition
+from pipelines.generate.calibration import Calibration
 from pipelines.generate.common import (
     GenerationReport,
     _district_count,
@@ -284,7 +285,7 @@ def _productivity(role: np.ndarray) -> np.ndarray:
     return factor[role]
 
 
-def generate_italy(units: int, years: list[int], seed: int, out: Path) -> GenerationReport:
+def generate_italy(units: int, years: list[int], seed: int, out: Path, cal: Calibration) -> GenerationReport:
     rng = np.random.default_rng(seed)
     geo = _italian_geography()
     codes = geo.get_column("area_code").to_list()
@@ -322,7 +323,7 @@ def generate_italy(units: int, years: list[int], seed: int, out: Path) -> Genera
         }
         for i, match in zip(district_lmas, group_matches, strict=True)
     ]
-    d_firms, d_employees = _district_sizes(rng, n_districts)
+    d_firms, d_employees = _district_sizes(rng, n_districts, cal)
     # Typology inputs (own generators: the draws above and below are unchanged by them).
     profiles = capability_profiles(seed, n_districts)
     divisions = ateco.filter(pl.col("level") == "division").get_column("code").to_list()
@@ -355,6 +356,7 @@ def generate_italy(units: int, years: list[int], seed: int, out: Path) -> Genera
 
     plan = _DivisionOfLabour(
         seed,
+        cal,
         "ATECO2007",
         classes,
         2,
@@ -380,7 +382,7 @@ def generate_italy(units: int, years: list[int], seed: int, out: Path) -> Genera
     for t, year in enumerate(years):
         year_rng = np.random.default_rng([seed, year])
         growth = 1.0 + 0.01 * t
-        firms_t, employees_t = _district_year(d_firms, d_employees, t)
+        firms_t, employees_t = _district_year(d_firms, d_employees, t, cal.district_min_firms)
         area_idx, code_idx, size, role, summary = plan.draw(
             year_rng, units, firms_t, employees_t, typology.io_table(year)
         )

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from pipelines.generate.calibration import Calibration
 from pipelines.generate.common import (
     GenerationReport,
     _district_count,
@@ -235,7 +236,7 @@ def _mx_exports(
     )
 
 
-def generate_mexico(units: int, years: list[int], seed: int, out: Path) -> GenerationReport:
+def generate_mexico(units: int, years: list[int], seed: int, out: Path, cal: Calibration) -> GenerationReport:
     rng = np.random.default_rng(seed)
     municipios = json.loads((REFERENCE_DIR / "inegi_municipios" / "municipios_completo.json").read_text("utf-8"))
     municipios = sorted(municipios, key=lambda m: m["cve_completa"])
@@ -264,7 +265,7 @@ def generate_mexico(units: int, years: list[int], seed: int, out: Path) -> Gener
         prefix = MX_DISTRICT_PREFIXES[i % len(MX_DISTRICT_PREFIXES)]
         candidates = [c for c in scian_codes if c.startswith(prefix)]
         district_codes.append(candidates[int(rng.integers(len(candidates)))])
-    d_firms, d_employees = _district_sizes(rng, n_districts)
+    d_firms, d_employees = _district_sizes(rng, n_districts, cal)
     # Typology inputs (own generators: the draws above and below are unchanged by them).
     profiles = capability_profiles(seed, n_districts)
     subsectors = sorted({c[:3] for c in scian_codes})
@@ -298,6 +299,7 @@ def generate_mexico(units: int, years: list[int], seed: int, out: Path) -> Gener
     band_uppers = np.array([u for u, _ in MX_BANDS])
     plan = _DivisionOfLabour(
         seed,
+        cal,
         "SCIAN2018",
         scian_codes,
         3,
@@ -336,7 +338,7 @@ def generate_mexico(units: int, years: list[int], seed: int, out: Path) -> Gener
     next_id = 1
     for t, year in enumerate(years):
         year_rng = np.random.default_rng([seed, year])
-        firms_t, employees_t = _district_year(d_firms, d_employees, t)
+        firms_t, employees_t = _district_year(d_firms, d_employees, t, cal.district_min_firms)
         area_idx, code_idx, size, role, summary = plan.draw(
             year_rng, units, firms_t, employees_t, typology.io_table(year)
         )

@@ -1,17 +1,22 @@
-"""The synthetic registers: same seed, same bytes; calibrated sizes; planted districts."""
+"""The synthetic registers: same seed, same bytes; calibrated sizes; planted districts; calibrated
+from the rule set."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
+import math
+from statistics import NormalDist
 
 import numpy as np
 import polars as pl
 import pytest
 
-from pipelines.generate import common, generate, italy
+from pipelines.generate import Calibration, common, generate, italy
 from pipelines.generate.italy import _place_districts
-from pipelines.paths import REFERENCE_DIR, SAMPLE_RAW_DIR
+from pipelines.paths import DEFAULT_RULE_SET_FILE, REFERENCE_DIR, SAMPLE_RAW_DIR
+from pipelines.rules import load_rule_set
 
 SLL_DIR = REFERENCE_DIR / "istat_sll"
 
@@ -353,8 +358,13 @@ def _machinery(system: str, code: str) -> list[str]:
     return machinery.get_column("code_prefix").to_list()
 
 
+@pytest.fixture(scope="module")
+def rules():
+    return load_rule_set()
+
+
 @pytest.mark.parametrize("country", ["IT", "MX"])
-def test_planted_districts_hold_part_of_their_industry_and_stay_districts(registers, country):
+def test_planted_districts_hold_part_of_their_industry_and_stay_districts(registers, rules, country):
     reports, units, _ = registers
     assert reports[country].units[2021] == UNITS[country]
     total = units[country].get_column("employees").sum()
@@ -366,15 +376,17 @@ def test_planted_districts_hold_part_of_their_industry_and_stay_districts(regist
         share = local.get_column("employees").sum() / main.get_column("employees").sum()
         lq = (local.get_column("employees").sum() / area_total) / (main.get_column("employees").sum() / total)
         shares.append(share)
-        # Still a district by the identification's thresholds (LQ >= 2, 10 units, 250 employees, 1 %) ...
-        assert lq >= 2 and local.height >= 10 and local.get_column("employees").sum() >= 250, district
+        # Still a district by the identification's thresholds of the rule set (LQ, units, employees) ...
+        assert lq >= rules["district_min_lq"], district
+        assert local.height >= rules["district_min_establishments"], district
+        assert local.get_column("employees").sum() >= rules["district_min_employees"], district
         # ... and no longer the whole of its industry: the rest are scattered units elsewhere.
         assert 0.3 <= share <= 0.85, district
     assert np.mean(shares) <= 0.7
 
 
 @pytest.mark.parametrize("country", ["IT", "MX"])
-def test_division_of_labour_follows_the_capability_profile(registers, country):
+def test_division_of_labour_follows_the_capability_profile(registers, rules, country):
     reports, units, io = registers
     kibs = (
         pl.read_csv(SEEDS / "kibs_codes.csv", infer_schema=False)
@@ -390,7 +402,7 @@ def test_division_of_labour_follows_the_capability_profile(registers, country):
             .filter(
                 (pl.col("user") == code[:width])
                 & (pl.col("supplier") != code[:width])
-                & (pl.col("coefficient").cast(pl.Float64) >= 0.02)
+                & (pl.col("coefficient").cast(pl.Float64) >= rules["typology_d2_supplier_min_coefficient"])
             )
             .get_column("supplier")
             .to_list()
@@ -494,3 +506,110 @@ def test_register_records_districts_placed_outside_their_group(tmp_path, monkeyp
         assert klass == "A" and group == district["istat_group"] and group not in _groups_of("32.12")
     manifest = json.loads((tmp_path / "it" / "GENERATED.json").read_text())
     assert manifest["planted_districts"] == districts
+
+
+# ---------------------------------------------------------------- calibrated from the rule set
+
+
+def _moved_rule_set(folder, parameter: str, value: float):
+    """A copy of the default rule-set file with one value moved, read back as a rule set."""
+    with open(DEFAULT_RULE_SET_FILE, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        fields, rows = reader.fieldnames, list(reader)
+    assert [row["parameter"] for row in rows].count(parameter) == 1
+    for row in rows:
+        if row["parameter"] == parameter:
+            row["value"] = f"{value:g}"
+    path = folder / "moved_rule_set.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    return load_rule_set(path)
+
+
+def _main_industry_lqs(folder, year: int) -> list[float]:
+    """The LQ of each planted district's main industry (ATECO class) in its SLL, from the written register
+    and GENERATED.json: (class employees in the SLL / employees in the SLL) / (class employees / all)."""
+    units = (
+        _read(folder, "IT", f"it/asia_ul/{year}/unita_locali_{year}.csv")
+        .select(
+            "codice_comune",
+            pl.col("ateco_2007").str.slice(0, 5).alias("code"),
+            pl.col("addetti").cast(pl.Float64).alias("employees"),
+        )
+        .join(_it_sll(), on="codice_comune")
+    )
+    total = units.get_column("employees").sum()
+    cells = (
+        units.group_by("codice_sll", "code")
+        .agg(pl.col("employees").sum().alias("cell"))
+        .join(units.group_by("codice_sll").agg(pl.col("employees").sum().alias("area")), on="codice_sll")
+        .join(units.group_by("code").agg(pl.col("employees").sum().alias("national")), on="code")
+        .with_columns((pl.col("cell") / pl.col("area") / (pl.col("national") / total)).alias("lq"))
+    )
+    planted = json.loads((folder / "it" / "GENERATED.json").read_text())["planted_districts"]
+    districts = pl.DataFrame(
+        {"codice_sll": [d["lma_code"] for d in planted], "code": [d["industry_code"] for d in planted]}
+    )
+    lqs = districts.join(cells, on=["codice_sll", "code"], how="left").get_column("lq")
+    assert lqs.null_count() == 0
+    return lqs.to_list()
+
+
+@pytest.mark.parametrize("country", ["IT", "MX"])
+def test_default_rule_set_writes_the_bundled_sample(tmp_path, country):
+    # The bundled sample was written with the default rule set: its arguments give its bytes again.
+    manifest = json.loads((SAMPLE_RAW_DIR / country.lower() / "GENERATED.json").read_text())
+    generate(country, manifest["units_requested"], manifest["years"], manifest["seed"], tmp_path, rules=load_rule_set())
+    assert _digests(tmp_path / country.lower()) == _digests(SAMPLE_RAW_DIR / country.lower())
+
+
+def test_planted_districts_follow_a_moved_district_min_lq(tmp_path):
+    floor = load_rule_set()["district_min_lq"] + 1  # 3 with the default 2
+    # With the default rule set, a district of the bundled sample sits under the moved floor ...
+    manifest = json.loads((SAMPLE_RAW_DIR / "it" / "GENERATED.json").read_text())
+    years, units, seed = manifest["years"], manifest["units_requested"], manifest["seed"]
+    assert min(lq for year in years for lq in _main_industry_lqs(SAMPLE_RAW_DIR, year)) < floor
+    # ... with the floor moved in the rule-set file, the same arguments plant every district above it,
+    # every year.
+    generate("IT", units, years, seed, tmp_path, rules=_moved_rule_set(tmp_path, "district_min_lq", floor))
+    for year in years:
+        lqs = _main_industry_lqs(tmp_path, year)
+        assert len(lqs) >= 6 and min(lqs) >= floor, (year, lqs)
+
+
+def test_calibration_follows_the_rule_set():
+    rules = load_rule_set()
+    default = Calibration.from_rules(rules)
+    micro, small, medium = (
+        int(rules[p]) for p in ("unit_micro_max_employees", "unit_small_max_employees", "unit_medium_max_employees")
+    )
+    assert default.size_classes[:3] == ((1, micro), (micro + 1, small), (small + 1, medium))
+    assert default.small_unit_max == small
+    # The district sizes aim at the deck's facts: the lower facts are the medians, and 30 % of the
+    # districts lie above the upper ones (the spread kept to steps of 0.05).
+    z = NormalDist().inv_cdf(0.7)
+    for median, sigma, median_parameter, upper_parameter in (
+        (default.firms_median, default.firms_sigma, "size_many_firms", "size_very_many_firms"),
+        (default.employees_median, default.employees_sigma, "size_few_employees", "size_many_employees"),
+    ):
+        assert median == rules[median_parameter]
+        assert sigma == pytest.approx(math.log(rules[upper_parameter] / median) / z, abs=0.025)
+    assert default.min_lq > rules["district_min_lq"] and default.plan_lq > default.min_lq
+    assert default.firms_range[0] >= rules["district_min_establishments"]
+    assert default.employees_range[0] >= rules["district_min_employees"]
+    assert default.thin_max_lq < rules["typology_d2_min_lq"] < min(lo for lo, _ in default.linkage_lq)
+
+    moved = Calibration.from_rules(
+        rules.with_values(
+            {"unit_small_max_employees": 99, "size_many_firms": 300, "size_very_many_firms": 1200, "district_min_lq": 3}
+        )
+    )
+    assert moved.size_classes[1:3] == ((micro + 1, 99), (100, medium)) and moved.small_unit_max == 99
+    assert moved.firms_median == 300 and moved.firms_sigma == pytest.approx(math.log(4) / z, abs=0.025)
+    assert moved.min_lq > 3 and moved.plan_lq > moved.min_lq
+    with pytest.raises(ValueError, match="unit size bounds must rise"):
+        Calibration.from_rules(rules.with_values({"unit_small_max_employees": micro}))
+    with pytest.raises(ValueError, match="size_very_many_firms"):
+        Calibration.from_rules(rules.with_values({"size_very_many_firms": 100}))

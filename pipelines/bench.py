@@ -88,13 +88,15 @@ def floor_sql(raw: Path, year: int) -> str:
     ),
     sizes as (
         select u.lma, u.class_code,
-            sum(case when addetti < 250 then addetti else 0 end) / sum(addetti) as sme_share,
-            sum(case when addetti < 50 then addetti else 0 end) / sum(addetti) as small_share,
-            sum(case when addetti < 10 then addetti else 0 end) / sum(addetti) as micro_share,
-            count(*) filter (where addetti < 10) as units_0_9,
-            count(*) filter (where addetti between 10 and 49) as units_10_49,
-            count(*) filter (where addetti between 50 and 249) as units_50_249,
-            count(*) filter (where addetti >= 250) as units_250_plus,
+            sum(case when addetti <= {r["unit_medium_max_employees"]} then addetti else 0 end) / sum(addetti) as sme_share,
+            sum(case when addetti <= {r["unit_small_max_employees"]} then addetti else 0 end) / sum(addetti) as small_share,
+            sum(case when addetti <= {r["unit_micro_max_employees"]} then addetti else 0 end) / sum(addetti) as micro_share,
+            count(*) filter (where addetti <= {r["unit_micro_max_employees"]}) as units_micro,
+            count(*) filter (where addetti > {r["unit_micro_max_employees"]}
+                             and addetti <= {r["unit_small_max_employees"]}) as units_small,
+            count(*) filter (where addetti > {r["unit_small_max_employees"]}
+                             and addetti <= {r["unit_medium_max_employees"]}) as units_medium,
+            count(*) filter (where addetti > {r["unit_medium_max_employees"]}) as units_large,
             sum(fatturato_export) / sum(fatturato) as export_share
         from units as u join districts as d on u.lma = d.lma and u.class_code = d.class_code
         group by all
@@ -175,14 +177,17 @@ def run_pandas(raw: Path, year: int) -> int:
     )
     members = units.merge(districts[["codice_sll", "class_code"]], on=["codice_sll", "class_code"])
     a = members["addetti"]
+    micro_max, small_max, medium_max = (
+        r["unit_micro_max_employees"], r["unit_small_max_employees"], r["unit_medium_max_employees"]
+    )
     members = members.assign(
-        sme=a.where(a < 250, 0),
-        small=a.where(a < 50, 0),
-        micro=a.where(a < 10, 0),
-        u0=(a < 10).astype(int),
-        u10=((a >= 10) & (a < 50)).astype(int),
-        u50=((a >= 50) & (a < 250)).astype(int),
-        u250=(a >= 250).astype(int),
+        sme=a.where(a <= medium_max, 0),
+        small=a.where(a <= small_max, 0),
+        micro=a.where(a <= micro_max, 0),
+        u_micro=(a <= micro_max).astype(int),
+        u_small=((a > micro_max) & (a <= small_max)).astype(int),
+        u_medium=((a > small_max) & (a <= medium_max)).astype(int),
+        u_large=(a > medium_max).astype(int),
     )
     sizes = (
         members.groupby(["codice_sll", "class_code"])
@@ -191,10 +196,10 @@ def run_pandas(raw: Path, year: int) -> int:
             sme=("sme", "sum"),
             small=("small", "sum"),
             micro=("micro", "sum"),
-            units_0_9=("u0", "sum"),
-            units_10_49=("u10", "sum"),
-            units_50_249=("u50", "sum"),
-            units_250_plus=("u250", "sum"),
+            units_micro=("u_micro", "sum"),
+            units_small=("u_small", "sum"),
+            units_medium=("u_medium", "sum"),
+            units_large=("u_large", "sum"),
             turnover=("fatturato", "sum"),
             export_turnover=("fatturato_export", "sum"),
         )

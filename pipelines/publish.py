@@ -35,6 +35,7 @@ PUBLISHED_TABLES: dict[str, tuple[str, ...]] = {
     "district_tiers": ("ref_year", "district_id"),
     "district_lifecycle": ("country", "ref_year", "district_id"),
     "district_gaps": ("country", "ref_year", "district_id", "item_order"),
+    "district_size_facts": ("country", "ref_year", "district_id", "fact"),
     "size_facts": ("country", "ref_year", "fact"),
     "specialisation_agreement": ("country", "ref_year", "identification_method"),
     "classification_gaps": ("country", "ref_year", "code_system", "code"),

@@ -3,6 +3,10 @@
 Each table is read read-only from DuckDB into a pandas frame and validated with GX 1.x
 from code, in an ephemeral context: the suites are files in the repository, not state in a
 GX project folder. No Dagster imports: ``pipelines/defs/quality`` wraps this in asset checks.
+
+A suite never restates a rule: where a bound is a threshold of the rule set, the suite writes
+``{"rule": "district_min_lq"}`` (optionally ``{"rule": ..., "times": 2}``) and the value in force in the
+warehouse (``intermediate.int_rules``, the rule set the tables were built with) is put in its place.
 """
 
 from __future__ import annotations
@@ -47,6 +51,26 @@ def load_suites(folder: Path = EXPECTATIONS_DIR) -> list[Suite]:
     return suites
 
 
+def resolve_rules(definition, rules: dict[str, float]):
+    """The suite definition with every ``{"rule": name[, "times": k]}`` replaced by the rule's value (x k)."""
+    if isinstance(definition, dict):
+        if set(definition) <= {"rule", "times"} and "rule" in definition:
+            name = definition["rule"]
+            if name not in rules:
+                raise KeyError(f"a suite names rule {name!r}, which is not in the rule set; known: {', '.join(sorted(rules))}")
+            return rules[name] * definition.get("times", 1)
+        return {k: resolve_rules(v, rules) for k, v in definition.items()}
+    if isinstance(definition, list):
+        return [resolve_rules(v, rules) for v in definition]
+    return definition
+
+
+def rules_in_force(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    """The rule values the warehouse's tables were built with (intermediate.int_rules, overrides included)."""
+    row = con.execute("select * from intermediate.int_rules").df()
+    return {c: float(row[c].iloc[0]) for c in row.columns if c not in ("rule_set", "rule_set_version", "parameters")}
+
+
 def validate_suite(suite: Suite, frame) -> SuiteResult:
     if suite.skip_when_empty and len(frame) == 0:
         return SuiteResult(suite.name, suite.table, True, 0, [], 0)
@@ -80,9 +104,11 @@ def validate_tables(database: Path, schema: str = "marts", suites: list[Suite] |
     results = []
     con = duckdb.connect(str(database), read_only=True)
     try:
+        rules = rules_in_force(con)
         for suite in suites or load_suites():
             frame = con.execute(f"select * from {schema}.{suite.table}").df()
-            results.append(validate_suite(suite, frame))
+            resolved = Suite(suite.name, suite.table, suite.path, resolve_rules(suite.definition, rules), suite.skip_when_empty)
+            results.append(validate_suite(resolved, frame))
     finally:
         con.close()
     return results

@@ -98,18 +98,19 @@ def test_withheld_employment_has_no_lq(published, raw_cells):
 
 
 def test_well_known_manufacturing_places_are_districts(published):
+    rules = load_rule_set()
     found = {
         (r[0], r[1]): r[2:]
         for r in published.execute(
-            "select area_code, main_industry_code, firms, employees, has_critical_mass, over_20000_employees "
+            "select area_code, main_industry_code, firms, employees, has_critical_mass "
             "from districts where country = 'US'"
         ).fetchall()
     }
     assert ("18039", "336214") in found  # Elkhart RVs
     assert ("13313", "314110") in found  # Dalton carpets
     assert ("37035", "337121") in found  # Hickory furniture
-    firms, employees, critical, over_20000 = found[("18039", "336214")]
-    assert employees > 20000 and critical and over_20000
+    firms, employees, critical = found[("18039", "336214")]
+    assert employees > rules["size_many_employees"] and critical == (employees >= rules["critical_mass_employees"])
 
 
 def test_district_rules_hold_for_every_district(published, refreshed):
@@ -152,26 +153,34 @@ def test_district_rules_hold_for_every_district(published, refreshed):
 
 
 def test_size_facts_are_the_shares_of_district_flags(published):
+    """Each size fact recomputed from the districts' firms and employees, with the fact's comparison and the
+    threshold read from the rule set (seeds/size_fact_rules.csv says which rule each fact uses)."""
+    import operator
+
+    from pipelines.paths import DBT_PROJECT_DIR
+
+    rules = load_rule_set()
+    with open(DBT_PROJECT_DIR / "seeds" / "size_fact_rules.csv", newline="", encoding="utf-8") as handle:
+        facts = list(csv.DictReader(handle))
+    compare = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
     districts = published.execute(
-        "select firms, employees from districts where country = 'US' and ref_year = 2021"
+        "select district_id, firms, employees from districts where country = 'US' and ref_year = 2021"
     ).fetchall()
-    expected = {
-        "over_200_firms": sum(f > 200 for f, _ in districts) / len(districts),
-        "over_600_firms": sum(f > 600 for f, _ in districts) / len(districts),
-        "under_5000_employees": sum(e < 5000 for _, e in districts) / len(districts),
-        "over_20000_employees": sum(e > 20000 for _, e in districts) / len(districts),
-        "has_critical_mass": sum(e >= 15000 for _, e in districts) / len(districts),
-    }
-    got = dict(published.execute("select fact, share from size_facts where country = 'US'").fetchall())
-    assert got == pytest.approx(expected)
+    expected, expected_flags = {}, {}
+    for f in facts:
+        threshold = rules[f["threshold_parameter"]]
+        column = 1 if f["measure"] == "firms" else 2
+        meets = [compare[f["comparison"]](d[column], threshold) for d in districts]
+        expected[f["fact"]] = (threshold, round(sum(meets) / len(districts), 6))
+        expected_flags.update({(d[0], f["fact"]): (threshold, m) for d, m in zip(districts, meets)})
+    got = {r[0]: (r[1], r[2]) for r in published.execute(
+        "select fact, threshold, share from size_facts where country = 'US'").fetchall()}
+    assert got == expected
+    flags = {(r[0], r[1]): (r[2], r[3]) for r in published.execute(
+        "select district_id, fact, threshold, meets from district_size_facts where country = 'US'").fetchall()}
+    assert flags == expected_flags
     reference = dict(published.execute("select fact, reference_share from size_facts").fetchall())
-    assert reference == {
-        "over_200_firms": 0.5,
-        "over_600_firms": 0.3,
-        "under_5000_employees": 0.5,
-        "over_20000_employees": 0.3,
-        "has_critical_mass": None,
-    }
+    assert reference == {f["fact"]: float(f["reference_share"]) if f["reference_share"] else None for f in facts}
 
 
 @pytest.mark.parametrize(("region_type", "minimum"), [("county", 5000), ("state", 2000)])
@@ -243,7 +252,7 @@ def test_published_file_is_readable_by_older_duckdb_storage(refreshed, published
         "select comment from duckdb_columns() where database_name = 'pub' and table_name = 'districts' "
         "and column_name = 'has_critical_mass'"
     ).fetchone()[0]
-    assert "15,000" in comment
+    assert "critical_mass_employees" in comment
 
 
 def test_identification_methods_side_by_side(published):

@@ -13,6 +13,7 @@ import pytest
 from pipelines.catalogue import SourceFile
 from pipelines.ingest import run_entry
 from pipelines.paths import REFERENCE_DIR, SAMPLE_RAW_DIR, ProjectPaths
+from pipelines.rules import load_rule_set
 from pipelines.sources.denue import read_denue
 from tests.conftest import FIXTURES
 
@@ -233,14 +234,14 @@ def test_every_indicator_of_the_hand_built_district(hand_district):
         "sme_employment_share": 0.5,  # 300 of 600 in units under 250
         "small_employment_share": 0.2,  # 120 of 600 in units under 50
         "micro_employment_share": round(20 / 600, 6),
-        "units_0_9": 5,
-        "units_10_49": 4,
-        "units_50_249": 2,
-        "units_250_plus": 1,
-        "employees_0_9": 20,
-        "employees_10_49": 100,
-        "employees_50_249": 180,
-        "employees_250_plus": 300,
+        "units_micro": 5,
+        "units_small": 4,
+        "units_medium": 2,
+        "units_large": 1,
+        "employees_micro": 20,
+        "employees_small": 100,
+        "employees_medium": 180,
+        "employees_large": 300,
         "export_share": 0.4,
         "exports_main_industry": 240_000_000,
         "export_intensity_index": 0.976,  # (240e6 / 600) / (250e6 / 610)
@@ -352,8 +353,15 @@ def test_gaps_of_the_hand_built_district_item_by_item(hand_district):
     got = {r[0]: r[1:] for r in rows}
     assert list(got) == ["vertical_complementarity", "learning_by_interacting", "product_innovation", "skills",
                          "markets", "credit", "associations", "trust"]
-    # Exports are 40 % of turnover, above the canonical 10 %: no market gap.
-    assert got["markets"] == (0.4, 0.1, False, "D3 level 2 or lower")
+    # Exports are 40 % of turnover: D3's level from the rule set's export cut-offs, a gap only at or below
+    # gap_markets_max_level; the benchmark is the CONSOLIDADO export share.
+    rules = load_rule_set()
+    level = next((k for k in (4, 3, 2) if 0.4 >= rules[f"typology_d3_export_level{k}"]), 1)
+    gap_level = rules["gap_markets_max_level"]
+    assert got["markets"] == (
+        0.4, rules["typology_d3_export_level3"], level <= gap_level,
+        f"D3 level {level} (a gap at level {int(gap_level)} or lower)",
+    )
     # Local (cooperative) banks hold 6 of 24 branches: credit is not centralised.
     assert got["credit"] == (0.25, 0.05, False, "centralised credit when close to 0")
     # Textile machinery (ATECO 28.94) has no employment anywhere in the fixture: no LQ, no verdict.

@@ -18,3 +18,12 @@ where {{ column_name }} is not null
   and ({% if min_value is not none %}{{ column_name }} < {{ min_value }}{% else %}false{% endif %}
        or {% if max_value is not none %}{{ column_name }} > {{ max_value }}{% else %}false{% endif %})
 {% endtest %}
+
+{#- An expression that must hold with the rule set in force: the columns of int_rules are available as
+    r.<parameter>, so a test never restates a threshold (e.g. "has_critical_mass = (employees >=
+    r.critical_mass_employees)"). -#}
+{% test holds_under_rules(model, expression, where=none) %}
+select m.* from {{ model }} as m
+cross join {{ ref('int_rules') }} as r
+where not ({{ expression }}){% if where %} and ({{ where }}){% endif %}
+{% endtest %}

@@ -2,7 +2,7 @@
 
 -- A view: each consumer aggregates it in one pass, instead of copying millions of units.
 -- Register units with an employee count (reported, or the band's conversion: is_estimate), a
--- size class of the local unit (0-9, 10-49, 50-249, 250+) and the industry class code
+-- size class of the local unit (micro, small, medium, large; bounds from the rule set) and the industry class code
 -- (ATECO 13.20.00 -> 13.20; SCIAN and NAICS codes are classes already).
 with units as (
     select * from {{ ref('stg_landing__establishments') }}
@@ -40,14 +40,10 @@ sized as (
     left join systems as s on u.industry_system = s.industry_system
 )
 
--- Size classes of the local unit, bounds from the rule set (METHOD.md 0).
+-- Size classes of the local unit, bounds from the rule set (METHOD.md 0; macros/size_classes.sql).
 select
     s.*,
-    case
-        when s.employees <= r.unit_micro_max_employees then '0-9'
-        when s.employees <= r.unit_small_max_employees then '10-49'
-        when s.employees <= r.unit_medium_max_employees then '50-249'
-        else '250+'
-    end as size_class
+    {{ size_class_of('s.employees') }} as size_class,
+    {{ size_class_label(size_class_of('s.employees')) }} as size_class_label
 from sized as s
 cross join rules as r

@@ -2,9 +2,9 @@
 -- ECO size star, and against the previous loaded year of the same district: annualised
 -- employment growth minus the national industry's (g, percentage points a year), the entry
 -- rate of local units relative to the national industry's, the change in LQ, and NEW: the ISIC
--- divisions related to the main industry's (proximity phi at or above the median of that division's
--- proximities, marts.industry_proximity) whose LQ in the district's region crossed 1 since the
--- previous year (the renewal branch).
+-- divisions related to the main industry's (proximity phi at or above the percentile
+-- lifecycle_related_proximity_percentile of that division's proximities, marts.industry_proximity) whose
+-- LQ in the district's region crossed lifecycle_specialised_min_lq since the previous year (the renewal branch).
 with districts as (
     select * from {{ ref('districts') }}
 ),
@@ -41,20 +41,25 @@ proximity as (
     select * from {{ ref('industry_proximity') }}
 ),
 
-median_proximity as (
-    select division_i, {{ percentile_linear('phi', 0.5) }} as median_phi from proximity group by division_i
+related_proximity as (
+    select division_i, {{ percentile_linear('phi', rule('lifecycle_related_proximity_percentile')) }} as related_min_phi
+    from proximity group by division_i
 ),
 
 new_related as (
-    -- Related divisions whose LQ in the district's region was below 1 the previous year (or absent) and is 1 or more now.
+    -- Related divisions whose LQ in the district's region was below the specialisation floor the previous year
+    -- (or absent) and is at or above it now (rule lifecycle_specialised_min_lq).
     select
         s.district_id,
         s.ref_year,
-        count(*) filter (where now_cell.lq >= 1 and coalesce(before_cell.lq, 0) < 1) as new_related_industries
+        count(*) filter (
+            where now_cell.lq >= {{ rule('lifecycle_specialised_min_lq') }}
+              and coalesce(before_cell.lq, 0) < {{ rule('lifecycle_specialised_min_lq') }}
+        ) as new_related_industries
     from sequenced as s
     inner join main_division as m on m.district_id = s.district_id and m.ref_year = s.ref_year
     inner join proximity as p on p.division_i = m.isic4_division
-    inner join median_proximity as mp on mp.division_i = p.division_i and p.phi >= mp.median_phi
+    inner join related_proximity as mp on mp.division_i = p.division_i and p.phi >= mp.related_min_phi
     left join {{ ref('int_region_isic_division') }} as now_cell
         on now_cell.country = s.country and now_cell.ref_year = s.ref_year
         and now_cell.region_code = s.area_code and now_cell.isic4_division = p.division_j
@@ -93,14 +98,16 @@ select
     s.lq,
     coalesce(z.has_size_star, false) as has_size_star,
     s.previous_year,
-    100 * (
+    -- Rounded to the published precision (6 decimals) before the life-cycle rules compare them, so that
+    -- floating-point sums in another order give the same stages and the same published values.
+    round(100 * (
         power(s.employees * 1.0 / s.previous_employees, 1.0 / (s.ref_year - s.previous_year))
         - power(n.national_employees * 1.0 / np.national_employees, 1.0 / (s.ref_year - s.previous_year))
-    ) as growth_vs_national_pp,
+    ), 6) as growth_vs_national_pp,
     case when b.units_with_founding_year > 0 then
-        {{ safe_divide(safe_divide('b.district_births', 'b.district_units'), safe_divide('b.national_births', 'b.national_units')) }}
+        round({{ safe_divide(safe_divide('b.district_births', 'b.district_units'), safe_divide('b.national_births', 'b.national_units')) }}, 6)
     end as entry_ratio,
-    s.lq - s.previous_lq as lq_change,
+    round(s.lq - s.previous_lq, 6) as lq_change,
     case when s.previous_year is not null and md.isic4_division is not null
         then cast(coalesce(nr.new_related_industries, 0) as integer) end
         as new_related_industries

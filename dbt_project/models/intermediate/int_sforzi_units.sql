@@ -11,15 +11,15 @@ with units as (
 ),
 
 banded as (
-    -- Step 3 bands: small = micro and small units (under 50), medium 50-249, large 250+.
+    -- Step 3 bands: small = micro and small units, medium, large (bounds from the rule set).
     select
         u.country,
         u.ref_year,
         u.region_code,
         u.group_code,
         case
-            when u.size_class in ('0-9', '10-49') then 'small'
-            when u.size_class = '50-249' then 'medium'
+            when u.size_class in ('micro', 'small') then 'small'
+            when u.size_class = 'medium' then 'medium'
             else 'large'
         end as size_band,
         u.employees,

@@ -27,12 +27,12 @@ percentiles as (
     select
         w.country, w.ref_year, w.region_type, w.cluster_code,
         count(*) as regions_with_employment,
-        round({{ percentile_linear('w.lq', rule('cluster_strong_lq_percentile')) }}, 6) as lq_p_strong,
-        round({{ percentile_linear('w.lq', rule('cluster_strong10_lq_percentile')) }}, 6) as lq_p_strong10,
-        round({{ percentile_linear('w.lq', rule('cluster_significant_lq_percentile')) }}, 6) as lq_p_significant,
-        round({{ percentile_linear('w.lq', rule('cluster_qualifying_lq_percentile')) }}, 6) as lq_p_qualifying,
-        round({{ percentile_linear('w.employees', rule('cluster_min_employees_percentile')) }}, 6) as employees_p25,
-        round({{ percentile_linear('w.establishments', rule('cluster_min_establishments_percentile')) }}, 6) as establishments_p25
+        round({{ percentile_linear('w.lq', rule('cluster_strong_lq_percentile')) }}, 6) as lq_strong_threshold,
+        round({{ percentile_linear('w.lq', rule('cluster_strong10_lq_percentile')) }}, 6) as lq_strong10_threshold,
+        round({{ percentile_linear('w.lq', rule('cluster_significant_lq_percentile')) }}, 6) as lq_significant_threshold,
+        round({{ percentile_linear('w.lq', rule('cluster_qualifying_lq_percentile')) }}, 6) as lq_qualifying_threshold,
+        round({{ percentile_linear('w.employees', rule('cluster_min_employees_percentile')) }}, 6) as employees_threshold,
+        round({{ percentile_linear('w.establishments', rule('cluster_min_establishments_percentile')) }}, 6) as establishments_threshold
     from with_lq as w
     group by w.country, w.ref_year, w.region_type, w.cluster_code
 ),
@@ -52,18 +52,18 @@ final as (
         w.lq,
         w.lq_reference,
         p.regions_with_employment,
-        p.lq_p_strong,
-        p.employees_p25,
-        p.establishments_p25,
-        w.employees > p.employees_p25 and w.establishments > p.establishments_p25 as meets_size_conditions,
-        w.lq >= p.lq_p_strong and w.lq >= r.cluster_strong_min_lq
-            and w.employees > p.employees_p25 and w.establishments > p.establishments_p25 as is_strong,
-        w.lq >= p.lq_p_strong10 and w.lq >= r.cluster_strong_min_lq
-            and w.employees > p.employees_p25 and w.establishments > p.establishments_p25 as is_strong10,
-        w.lq > p.lq_p_significant
-            and w.employees > p.employees_p25 and w.establishments > p.establishments_p25 as is_significant,
-        w.lq > p.lq_p_qualifying
-            and w.employees > p.employees_p25 and w.establishments > p.establishments_p25 as is_qualifying,
+        p.lq_strong_threshold,
+        p.employees_threshold,
+        p.establishments_threshold,
+        w.employees > p.employees_threshold and w.establishments > p.establishments_threshold as meets_size_conditions,
+        w.lq >= p.lq_strong_threshold and w.lq >= r.cluster_strong_min_lq
+            and w.employees > p.employees_threshold and w.establishments > p.establishments_threshold as is_strong,
+        w.lq >= p.lq_strong10_threshold and w.lq >= r.cluster_strong_min_lq
+            and w.employees > p.employees_threshold and w.establishments > p.establishments_threshold as is_strong10,
+        w.lq > p.lq_significant_threshold
+            and w.employees > p.employees_threshold and w.establishments > p.establishments_threshold as is_significant,
+        w.lq > p.lq_qualifying_threshold
+            and w.employees > p.employees_threshold and w.establishments > p.establishments_threshold as is_qualifying,
         w.is_estimate,
         r.rule_set_version
     from with_lq as w

@@ -32,7 +32,8 @@ items as (
         l.associations + l.service_centres + l.cluster_organisations + l.international_networks as institutions,
         i.export_share, i.local_bank_share, t.level_d3, t.level_d4, t.level_d6, t.level_d7,
         r.typology_d2_min_lq, r.gap_machinery_lq_min, r.typology_d3_export_level3, r.gap_local_bank_share_min,
-        r.typology_d4_ratio_level2, r.typology_d6_ratio_level2, r.rule_set_version
+        r.typology_d4_ratio_level2, r.typology_d6_ratio_level2, r.gap_innovation_max_level, r.gap_skills_max_level,
+        r.gap_markets_max_level, r.gap_associations_max_level, r.gap_associations_min_count, r.rule_set_version
     from districts as d
     cross join rules as r
     left join linkages as l on l.district_id = d.district_id and l.ref_year = d.ref_year
@@ -67,22 +68,26 @@ long as (
     union all
     select district_id, ref_year, country, 3, 'product_innovation', round(innovation_ratio, 6), typology_d4_ratio_level2,
            'patents, trademarks and designs per employee against the national industry',
-           case when level_d4 is not null then level_d4 <= 1 end,
-           case when level_d4 is null then 'needs patent, trademark and design counts (D4)' else 'D4 level 1' end,
+           case when level_d4 is not null then level_d4 <= gap_innovation_max_level end,
+           case when level_d4 is null then 'needs patent, trademark and design counts (D4)'
+                else 'D4 level ' || level_d4 || ' (a gap at level ' || cast(gap_innovation_max_level as integer) || ' or lower)' end,
            is_synthetic, rule_set_version
     from items
     union all
     select district_id, ref_year, country, 4, 'skills', round(skills_ratio, 6), typology_d6_ratio_level2,
            'share of technical and tertiary occupations (or the wage) against the national industry',
-           case when level_d6 is not null then level_d6 <= 1 end,
-           case when level_d6 is null then 'needs occupations or wages (D6)' else 'D6 level 1, measured as ' || skills_measure end,
+           case when level_d6 is not null then level_d6 <= gap_skills_max_level end,
+           case when level_d6 is null then 'needs occupations or wages (D6)'
+                else 'D6 level ' || level_d6 || ' (a gap at level ' || cast(gap_skills_max_level as integer)
+                     || ' or lower), measured as ' || skills_measure end,
            is_synthetic, rule_set_version
     from items
     union all
     select district_id, ref_year, country, 5, 'markets', round(export_share, 6), typology_d3_export_level3,
            'exports / turnover of the main industry',
-           case when level_d3 is not null then level_d3 <= 2 end,
-           case when level_d3 is null then 'no turnover in the inputs (D3)' else 'D3 level 2 or lower' end,
+           case when level_d3 is not null then level_d3 <= gap_markets_max_level end,
+           case when level_d3 is null then 'no turnover in the inputs (D3)'
+                else 'D3 level ' || level_d3 || ' (a gap at level ' || cast(gap_markets_max_level as integer) || ' or lower)' end,
            is_synthetic, rule_set_version
     from items
     union all
@@ -93,10 +98,11 @@ long as (
            is_synthetic, rule_set_version
     from items
     union all
-    select district_id, ref_year, country, 7, 'associations', cast(institutions as double), 1.0,
+    select district_id, ref_year, country, 7, 'associations', cast(institutions as double), gap_associations_min_count,
            'associations, service centres, cluster organisations and networks serving the district',
-           case when level_d7 is not null then level_d7 <= 1 end,
-           case when level_d7 is null then 'needs a registry of associations and service centres (D7)' else 'D7 level 1: no association' end,
+           case when level_d7 is not null then level_d7 <= gap_associations_max_level end,
+           case when level_d7 is null then 'needs a registry of associations and service centres (D7)'
+                else 'D7 level ' || level_d7 || ' (a gap at level ' || cast(gap_associations_max_level as integer) || ' or lower)' end,
            is_synthetic, rule_set_version
     from items
     union all

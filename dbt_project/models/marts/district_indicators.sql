@@ -5,32 +5,41 @@ with wide as (
     select * from {{ ref('int_district_indicators_wide') }}
 ),
 
+rules as (
+    select * from {{ ref('int_rules') }}
+),
+
 long as (
+    {#- (indicator, unit as a SQL expression, estimate flag). Units that name a size class are built from the
+        rule set's bounds (macros/size_classes.sql), never written out here. -#}
+    {%- set units_of = "'local units with ' || " ~ size_class_label("'{c}'") ~ " || ' persons employed'" %}
+    {%- set employees_of = "'persons employed in local units with ' || " ~ size_class_label("'{c}'") ~ " || ' persons employed'" %}
+    {%- set share_below = "'share of main-industry employment in local units with fewer than ' || cast(cast(r.{p} + 1 as bigint) as varchar) || ' persons employed'" %}
     {%- set indicators = [
-        ('firms', 'local units', 'false'),
-        ('firms_all_industries', 'local units', 'false'),
-        ('employees', 'persons employed', 'employment_is_estimate'),
-        ('employees_all_industries', 'persons employed', 'employment_is_estimate'),
-        ('average_unit_size', 'persons employed per local unit', 'employment_is_estimate'),
-        ('lq', 'ratio', 'employment_is_estimate'),
-        ('sme_employment_share', 'share of main-industry employment (units < 250)', 'units_are_estimates'),
-        ('small_employment_share', 'share of main-industry employment (units < 50)', 'units_are_estimates'),
-        ('micro_employment_share', 'share of main-industry employment (units < 10)', 'units_are_estimates'),
-        ('units_0_9', 'local units', 'units_are_estimates'),
-        ('units_10_49', 'local units', 'units_are_estimates'),
-        ('units_50_249', 'local units', 'units_are_estimates'),
-        ('units_250_plus', 'local units', 'units_are_estimates'),
-        ('employees_0_9', 'persons employed', 'units_are_estimates'),
-        ('employees_10_49', 'persons employed', 'units_are_estimates'),
-        ('employees_50_249', 'persons employed', 'units_are_estimates'),
-        ('employees_250_plus', 'persons employed', 'units_are_estimates'),
-        ('export_share', 'share of turnover', 'false'),
-        ('exports_main_industry', 'national currency', 'exports_are_estimates'),
-        ('export_intensity_index', 'ratio to the national industry', 'exports_are_estimates or employment_is_estimate'),
-        ('population', 'persons', 'false'),
-        ('bank_branches_per_10k_inhabitants', 'branches per 10,000 inhabitants', 'false'),
-        ('bank_branches_per_1000_firms', 'branches per 1,000 local units', 'false'),
-        ('local_bank_share', 'share of branches', 'false'),
+        ('firms', "'local units'", 'false'),
+        ('firms_all_industries', "'local units'", 'false'),
+        ('employees', "'persons employed'", 'employment_is_estimate'),
+        ('employees_all_industries', "'persons employed'", 'employment_is_estimate'),
+        ('average_unit_size', "'persons employed per local unit'", 'employment_is_estimate'),
+        ('lq', "'ratio'", 'employment_is_estimate'),
+        ('sme_employment_share', share_below.replace('{p}', 'unit_medium_max_employees'), 'units_are_estimates'),
+        ('small_employment_share', share_below.replace('{p}', 'unit_small_max_employees'), 'units_are_estimates'),
+        ('micro_employment_share', share_below.replace('{p}', 'unit_micro_max_employees'), 'units_are_estimates'),
+        ('units_micro', units_of.replace('{c}', 'micro'), 'units_are_estimates'),
+        ('units_small', units_of.replace('{c}', 'small'), 'units_are_estimates'),
+        ('units_medium', units_of.replace('{c}', 'medium'), 'units_are_estimates'),
+        ('units_large', units_of.replace('{c}', 'large'), 'units_are_estimates'),
+        ('employees_micro', employees_of.replace('{c}', 'micro'), 'units_are_estimates'),
+        ('employees_small', employees_of.replace('{c}', 'small'), 'units_are_estimates'),
+        ('employees_medium', employees_of.replace('{c}', 'medium'), 'units_are_estimates'),
+        ('employees_large', employees_of.replace('{c}', 'large'), 'units_are_estimates'),
+        ('export_share', "'share of turnover'", 'false'),
+        ('exports_main_industry', "'national currency'", 'exports_are_estimates'),
+        ('export_intensity_index', "'ratio to the national industry'", 'exports_are_estimates or employment_is_estimate'),
+        ('population', "'persons'", 'false'),
+        ('bank_branches_per_10k_inhabitants', "'branches per 10,000 inhabitants'", 'false'),
+        ('bank_branches_per_1000_firms', "'branches per 1,000 local units'", 'false'),
+        ('local_bank_share', "'share of branches'", 'false'),
     ] %}
     {%- for name, unit, estimate in indicators %}
     select
@@ -39,10 +48,11 @@ long as (
         country,
         '{{ name }}' as indicator,
         round(cast({{ name }} as double), 6) as obs_value,
-        '{{ unit }}' as unit,
+        {{ unit }} as unit,
         ({{ estimate }}) and {{ name }} is not null as is_estimate,
         is_synthetic
     from wide
+    cross join rules as r
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 )

@@ -82,14 +82,14 @@ def candidate_stage(row, previous_stage, r):
             _cmp(g, ">", band),
         ),
         "EN_DESARROLLO": _all(
-            _cmp(lq, ">=", 1),
+            _cmp(lq, ">=", r["lifecycle_specialised_min_lq"]),
             e >= r["lifecycle_agglomeration_max_employees"],
             e < r["lifecycle_developing_max_employees"],
             _cmp(g, ">", band),
             _cmp(entry, ">=", r["lifecycle_entry_ratio"]),
         ),
         "AGLOMERACION": _all(
-            _cmp(lq, ">=", 1),
+            _cmp(lq, ">=", r["lifecycle_specialised_min_lq"]),
             _any(e < r["lifecycle_agglomeration_max_employees"], u < r["lifecycle_agglomeration_max_units"]),
             not star,
         ),

@@ -109,10 +109,6 @@ final as (
               and k.industry_system = m.industry_system
               and starts_with(m.industry_code, k.code_prefix)
         ) end as agrees_with_istat_specialisation,
-        m.establishments > r.size_firms_over_200 as over_200_firms,
-        m.establishments > r.size_firms_over_600 as over_600_firms,
-        m.employees < r.size_employees_under_5000 as under_5000_employees,
-        m.employees > r.size_employees_over_20000 as over_20000_employees,
         m.employees >= r.critical_mass_employees as has_critical_mass,
         '{{ var("district_method") }}' as identification_method,
         m.lq_reference,

@@ -1,7 +1,7 @@
 -- Cross-clustering partner matches (METHOD.md 5): one row per pair of a first-bloc (EU) and a
 -- second-bloc (Latin American) district, with the components and score of int_partner_components, the
--- rank of each side among the other's partners, and the three largest positive contributions (at least
--- 0.005 of score each) as reasons in Spanish, Italian and English.
+-- rank of each side among the other's partners, and the three largest positive contributions (each at least
+-- the rule match_reason_min_contribution) as reasons in Spanish, Italian and English.
 {%- set reasons = {
     'en': {
         'same_group': "'same value chain (' || f.main_group_name_en || ')'",
@@ -46,8 +46,11 @@ ranked as (
     select
         first_district_id,
         second_district_id,
-        row_number() over (partition by first_district_id order by score desc, second_district_id) as rank_for_first,
-        row_number() over (partition by second_district_id order by score desc, first_district_id) as rank_for_second
+        -- Ranked on the published score (6 decimals), ties broken by the other district's id.
+        row_number() over (partition by first_district_id order by round(score, 6) desc, second_district_id)
+            as rank_for_first,
+        row_number() over (partition by second_district_id order by round(score, 6) desc, first_district_id)
+            as rank_for_second
     from components
 ),
 
@@ -70,7 +73,7 @@ select
     c.second_typology_class,
     round(c.m1, 6) as m1_same_value_chain,
     round(c.m3, 6) as m3_relatedness_density,
-    c.m4 as m4_trade_complementarity,
+    round(c.m4, 6) as m4_trade_complementarity,
     c.m5 as m5_tier_complementarity,
     c.machinery_meets_users,
     c.final_firms_meet_suppliers,
@@ -91,7 +94,7 @@ select
             {'c': c.c5, 'k': 'M5', 't': case when c.machinery_meets_users then {{ t['machinery'] }}
                                            else {{ t['suppliers'] }} end},
             {'c': c.c7, 'k': 'M7', 't': {{ t['types'] }}}
-        ], 'DESC'), lambda x: x.c >= 0.005), 1, 3)
+        ], 'DESC'), lambda x: x.c >= {{ rule('match_reason_min_contribution') }}), 1, 3)
     {%- endset %}
     {%- if loop.first %}
     array_to_string(list_transform({{ items }}, lambda x: x.k), ',') as top_components,

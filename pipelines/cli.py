@@ -291,9 +291,13 @@ def generate(
     years: Annotated[int, typer.Option("--years", help="Number of consecutive years ending at --year.")] = 1,
     seed: Annotated[int, typer.Option("--seed")] = 1,
     out: Annotated[Path, typer.Option("--out", help="Output folder (a raw/ input folder).")] = Path("raw/generated"),
+    rule_set: RuleSetOption = None,
 ) -> None:
-    """Write a synthetic national register (and exports, banks, population; MX: LMA map) in native formats."""
+    """Write a synthetic national register (and exports, banks, population; MX: LMA map) in native formats,
+    calibrated from the rule set (its size classes, size facts and identification thresholds)."""
     from pipelines.generate import generate as run
+
+    rules = _load_rules((rule_set or project_paths().rule_set_file).resolve())
 
     chosen = sorted(set(year or [2021]))
     if years < 1:
@@ -306,7 +310,7 @@ def generate(
         chosen = list(range(chosen[0] - years + 1, chosen[0] + 1))
     started = time.perf_counter()
     try:
-        report = run(country, units, chosen, seed, out)
+        report = run(country, units, chosen, seed, out, rules=rules)
     except ValueError as exc:
         err.print(f"[red]error[/red] {exc}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None

@@ -4,10 +4,10 @@
 file holding the inputs of the matching models as the pipeline would have written them
 (``intermediate.int_match_profiles``, ``int_region_isic_division``, ``int_match_capabilities``,
 ``int_match_suppliers``, generated at random with a fixed seed: each district in its own region,
-regions specialised in a few of 60 ISIC divisions, four countries per bloc), seeds the rule set
-with dbt, then times ``dbt run`` of the production models ``industry_proximity``,
-``relatedness_density``,
-``int_partner_components``, ``partner_matches`` and ``partner_top5`` on it, in a child process whose peak memory is its own.
+regions specialised in a few of 60 ISIC divisions, four countries per bloc), writes the rule set
+(``pipelines.rules.write_rule_table``), then times ``dbt run`` of the production models
+(``MATCHING_MODELS``: proximity, relatedness density, the partner components, the matches and the top five,
+with their published marts) on it, in a child process whose peak memory is its own.
 It is a measurement, not a test; BENCHMARKS.md records the results with the command.
 """
 
@@ -34,7 +34,10 @@ DIVISIONS = [f"{d:02d}" for d in range(10, 70)]  # 60 ISIC divisions (manufactur
 MANUFACTURING = [f"{d:02d}" for d in range(10, 34)]
 GROUPS = [f"G{g:02d}" for g in range(1, 12)]
 CLASSES = ("PRIMORDIAL", "EVOLUTIVO", "CONSOLIDADO", "REPOSICIONADO")
-MATCHING_MODELS = ["industry_proximity", "relatedness_density", "int_partner_components", "partner_matches", "partner_top5"]
+MATCHING_MODELS = [
+    "int_industry_proximity", "int_relatedness_density", "int_partner_components", "int_partner_matches", "partner_matches",
+    "partner_top5",
+]
 
 
 def _dbt(args: list[str], db: Path, target: Path) -> subprocess.CompletedProcess:
@@ -137,7 +140,7 @@ def run_bench_matching(districts: int, out_dir: Path) -> dict:
         with duckdb.connect(str(db)) as con:
             write_rule_table(con, load_rule_set())
         _dbt(["seed", "--select", "type_complementarity"], db, target)
-        _dbt(["run", "--select", "int_rules"], db, target)
+        _dbt(["run", "--select", "stg_reference__rule_parameters", "int_rule_parameters", "int_rules"], db, target)
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         child = subprocess.run(
             [sys.executable, "-c", f"from pipelines.bench_matching import _timed_child; from pathlib import Path; "

@@ -32,7 +32,7 @@ from pipelines.rules import load_rule_set
 DEFAULT_PREFIXES = ("district_min_", "typology_", "lifecycle_")
 # The weights of the partner-matching composite (METHOD.md 5) and the models they feed.
 MATCHING_PREFIX = "match_weight_"
-MATCHING_MODELS = "int_rules int_partner_components partner_matches partner_top5"
+MATCHING_MODELS = "int_rule_parameters int_rules int_partner_components int_partner_matches partner_matches partner_top5"
 
 
 @dataclass
@@ -76,7 +76,7 @@ def _rebuild(db: Path, overrides: dict[str, float]) -> None:
     rebuild_rule_models(db, {"rule_overrides": overrides})
 
 
-def rebuild_rule_models(db: Path, dbt_vars: dict, select: str = "int_rules+") -> None:
+def rebuild_rule_models(db: Path, dbt_vars: dict, select: str = "int_rule_parameters+") -> None:
     """Rebuild the models ``select`` (default: every model downstream of the rule set) in the DuckDB
     file ``db`` with dbt vars."""
     dbt = Path(sys.executable).with_name("dbt")

@@ -101,7 +101,7 @@ def _model():
     from pipelines.paths import DBT_PROJECT_DIR
 
     spec = importlib.util.spec_from_file_location(
-        "district_lifecycle", DBT_PROJECT_DIR / "models" / "marts" / "district_lifecycle.py"
+        "district_lifecycle", DBT_PROJECT_DIR / "models" / "intermediate" / "int_district_lifecycle.py"
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

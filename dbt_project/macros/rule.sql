@@ -1,18 +1,16 @@
 {#- The value of one parameter of the active rule set, as a SQL literal. Used where SQL
-    needs a constant (percentile fractions); models that only compare against thresholds
-    join int_rules instead. The rule set is a source (reference.rule_parameters), loaded before dbt runs. -#}
+    needs a constant (percentile fractions, a cut-off inside a lambda); models that only compare against
+    thresholds join int_rules instead. Read from intermediate.int_rule_parameters (overrides applied), which
+    the calling model therefore depends on. -#}
 {% macro rule(parameter) -%}
-    {%- set overrides = var('rule_overrides', {}) -%}
-    {%- if parameter in overrides -%}
-        {{ overrides[parameter] }}
-    {%- elif execute -%}
+    {%- set relation = ref('int_rule_parameters') -%}
+    {%- if execute -%}
         {%- set query -%}
-            select value from {{ source('reference', 'rule_parameters') }}
-            where {{ rule_set_filter() }} and parameter = '{{ parameter }}'
+            select value from {{ relation }} where parameter = '{{ parameter }}'
         {%- endset -%}
         {%- set result = run_query(query) -%}
         {%- if result.rows | length != 1 -%}
-            {{ exceptions.raise_compiler_error("rule set " ~ var("rule_set") ~ " has no single parameter " ~ parameter ~ " in reference.rule_parameters (the rule-set file)") }}
+            {{ exceptions.raise_compiler_error("the rule set in force has no parameter " ~ parameter ~ " (see crosscluster rules show)") }}
         {%- endif -%}
         {{ result.rows[0][0] }}
     {%- else -%}

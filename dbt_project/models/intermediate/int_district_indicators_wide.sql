@@ -2,7 +2,7 @@
 -- district and year with one column per indicator. marts.district_indicators publishes them
 -- long (with units and statuses); the typology and the gaps read them from here.
 with districts as (
-    select * from {{ ref('districts') }}
+    select * from {{ ref('int_districts') }}
 ),
 
 regions as (

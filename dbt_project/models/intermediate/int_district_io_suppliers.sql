@@ -3,7 +3,7 @@
 -- in the latest table of the district's country and classification not after its reference year, for the
 -- most detailed user code containing the main industry; the main industry's own code excluded.
 with districts as (
-    select * from {{ ref('districts') }}
+    select * from {{ ref('int_districts') }}
 ),
 
 rules as (

@@ -13,7 +13,7 @@
 --      industry; where no skills are loaded, the wage premium (wage bill or payroll per worker).
 --   D7 institutions serving the district (its region, the main industry or all industries).
 with districts as (
-    select * from {{ ref('districts') }}
+    select * from {{ ref('int_districts') }}
 ),
 
 regions as (

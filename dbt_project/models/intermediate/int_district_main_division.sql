@@ -5,7 +5,7 @@
 -- links (NAICS, SCIAN, ATECO through the NACE correspondence), its ISIC Rev.4 class in that division: the
 -- heaviest class link, then the lowest code (NULL where the industry meets ISIC only at division level).
 with districts as (
-    select * from {{ ref('districts') }}
+    select * from {{ ref('int_districts') }}
 ),
 
 groups as (

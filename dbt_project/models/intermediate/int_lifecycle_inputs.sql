@@ -3,10 +3,10 @@
 -- employment growth minus the national industry's (g, percentage points a year), the entry
 -- rate of local units relative to the national industry's, the change in LQ, and NEW: the ISIC
 -- divisions related to the main industry's (proximity phi at or above the percentile
--- lifecycle_related_proximity_percentile of that division's proximities, marts.industry_proximity) whose
+-- lifecycle_related_proximity_percentile of that division's proximities, intermediate.int_industry_proximity) whose
 -- LQ in the district's region crossed lifecycle_specialised_min_lq since the previous year (the renewal branch).
 with districts as (
-    select * from {{ ref('districts') }}
+    select * from {{ ref('int_districts') }}
 ),
 
 national as (
@@ -38,7 +38,7 @@ main_division as (
 ),
 
 proximity as (
-    select * from {{ ref('industry_proximity') }}
+    select * from {{ ref('int_industry_proximity') }}
 ),
 
 related_proximity as (

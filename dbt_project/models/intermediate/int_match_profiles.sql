@@ -3,7 +3,7 @@
 -- of the main industry's weight, and its ISIC class where the classification links at class level), ISTAT
 -- group, class and life-cycle stage, and the LQ of the main industry.
 with districts as (
-    select * from {{ ref('districts') }}
+    select * from {{ ref('int_districts') }}
 ),
 
 latest as (
@@ -41,5 +41,5 @@ left join main_division as m on m.district_id = d.district_id and m.ref_year = d
 left join {{ ref('int_industry_code_groups') }} as g
     on g.industry_system = d.industry_system and g.industry_code = d.main_industry_code
 left join {{ ref('istat_manufacturing_groups') }} as grp on grp.group_code = g.group_code
-left join {{ ref('district_typology') }} as t on t.district_id = d.district_id and t.ref_year = d.ref_year
-left join {{ ref('district_lifecycle') }} as c on c.district_id = d.district_id and c.ref_year = d.ref_year
+left join {{ ref('int_district_typology') }} as t on t.district_id = d.district_id and t.ref_year = d.ref_year
+left join {{ ref('int_district_lifecycle') }} as c on c.district_id = d.district_id and c.ref_year = d.ref_year

@@ -19,7 +19,7 @@
 --   M7 stage/type complementarity from seeds/type_complementarity.csv.
 -- Composite [O]: the weighted sum of the available positive components (M1, M3, M4, M5, M7), rescaled to
 -- the full positive weight when some are NULL, minus the M6 weight times M6. Weights are rule
--- parameters match_weight_*. marts.partner_matches adds ranks, names and reasons.
+-- parameters match_weight_*. intermediate.int_partner_matches adds ranks, names and reasons.
 {%- set first_bloc = var('matching_first_bloc') %}
 {%- set second_bloc = var('matching_second_bloc') %}
 with rules as (
@@ -36,7 +36,7 @@ regions as (
 ),
 
 proximity as (
-    select division_i, division_j, phi from {{ ref('industry_proximity') }}
+    select division_i, division_j, phi from {{ ref('int_industry_proximity') }}
 ),
 
 capabilities as (
@@ -99,10 +99,10 @@ strengths as (
 ),
 
 density as (
-    -- Relatedness density of each second-bloc region around each division (marts.relatedness_density).
+    -- Relatedness density of each second-bloc region around each division (intermediate.int_relatedness_density).
     select p.pid, d.isic4_division as division_k, d.density
     from profiles as p
-    inner join {{ ref('relatedness_density') }} as d
+    inner join {{ ref('int_relatedness_density') }} as d
         on d.country = p.country and d.ref_year = p.ref_year and d.region_code = p.region_code
     where p.bloc = '{{ second_bloc }}'
 ),

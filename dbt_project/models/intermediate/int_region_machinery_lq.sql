@@ -4,7 +4,7 @@
 -- employment in a group's machinery has LQ 0; a group whose machinery has no employment in the nation
 -- has no row.
 with regions as (
-    select distinct country, ref_year, area_code as region_code, industry_system from {{ ref('districts') }}
+    select distinct country, ref_year, area_code as region_code, industry_system from {{ ref('int_districts') }}
 ),
 
 cells as (

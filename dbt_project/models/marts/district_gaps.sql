@@ -4,7 +4,7 @@
 -- names the missing input; nothing is guessed. Measures come from int_district_linkages and the
 -- typology levels.
 with districts as (
-    select * from {{ ref('districts') }}
+    select * from {{ ref('int_districts') }}
 ),
 
 rules as (
@@ -16,7 +16,7 @@ linkages as (
 ),
 
 typology as (
-    select district_id, ref_year, level_d3, level_d4, level_d6, level_d7 from {{ ref('district_typology') }}
+    select district_id, ref_year, level_d3, level_d4, level_d6, level_d7 from {{ ref('int_district_typology') }}
 ),
 
 indicators as (

@@ -23,7 +23,7 @@ lq_size as (
         case when d.district_id is not null then 'LQ, size and share thresholds met'
              else 'no manufacturing industry meets the thresholds' end as method_note
     from regions as g
-    left join {{ ref('districts') }} as d
+    left join {{ ref('int_districts') }} as d
         on d.country = g.country and d.ref_year = g.ref_year and d.area_code = g.region_code
 ),
 
@@ -35,7 +35,7 @@ sforzi as (
         'ISTAT_GROUP' as main_industry_system,
         main_group_code as main_industry_code,
         method_note
-    from {{ ref('sforzi_istat') }}
+    from {{ ref('int_sforzi_istat') }}
 ),
 
 sized as (

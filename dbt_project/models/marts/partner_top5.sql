@@ -2,7 +2,7 @@
 -- five best partners of the first bloc (Europe), their scores and the English reasons; the long table
 -- partner_matches has every pair, all components and the reasons in three languages.
 with matches as (
-    select * from {{ ref('partner_matches') }} where rank_for_second <= 5
+    select * from {{ ref('int_partner_matches') }} where rank_for_second <= 5
 )
 
 select

@@ -1,7 +1,7 @@
 -- The deck's size facts across the districts of each country and year, beside the deck's reference
 -- shares (seeds/size_fact_rules.csv) and the threshold each fact applied (a rule of the rule set).
 with district_facts as (
-    select * from {{ ref('district_size_facts') }}
+    select * from {{ ref('int_district_size_facts') }}
 ),
 
 counted as (

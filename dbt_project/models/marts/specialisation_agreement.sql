@@ -2,7 +2,7 @@
 -- specialisation group of its labour-market area (ISTAT's SLL 2021 classification): a validity figure
 -- of the identification on real registers.
 with districts as (
-    select * from {{ ref('districts') }}
+    select * from {{ ref('int_districts') }}
 )
 
 select

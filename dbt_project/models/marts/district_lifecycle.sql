@@ -1,0 +1,3 @@
+-- Published as computed in intermediate.int_district_lifecycle (marts only select what is published; models read
+-- the intermediate layer).
+select * from {{ ref('int_district_lifecycle') }}

@@ -52,11 +52,11 @@ region_totals as (
 ),
 
 population_years as (
-    -- The population of the latest year not after the reference year.
-    select d.district_id, d.ref_year, max(p.ref_year) as population_year
+    -- The population of the latest year not after the reference year (int_input_years).
+    select d.district_id, d.ref_year, y.input_year as population_year
     from districts as d
-    inner join {{ ref('stg_landing__population') }} as p on p.country = d.country and p.ref_year <= d.ref_year
-    group by d.district_id, d.ref_year
+    inner join {{ ref('int_input_years') }} as y
+        on y.country = d.country and y.ref_year = d.ref_year and y.input = 'population'
 ),
 
 population as (
@@ -70,10 +70,10 @@ population as (
 ),
 
 bank_years as (
-    select d.district_id, d.ref_year, max(b.ref_year) as bank_year
+    select d.district_id, d.ref_year, y.input_year as bank_year
     from districts as d
-    inner join {{ ref('stg_landing__bank_branches') }} as b on b.country = d.country and b.ref_year <= d.ref_year
-    group by d.district_id, d.ref_year
+    inner join {{ ref('int_input_years') }} as y
+        on y.country = d.country and y.ref_year = d.ref_year and y.input = 'bank_branches'
 ),
 
 banks as (

@@ -47,16 +47,17 @@ unit_concentration as (
 ),
 
 national_banks as (
-    -- The national density from the same years as the district's (int_district_indicators_wide):
-    -- branches and population of the latest years not after the reference year.
+    -- The national density from the same years as the district's (int_input_years): branches and
+    -- population of the latest years not after the reference year.
     select y.country, y.ref_year, sum(b.branches) * 10000.0 / nullif(sum(p.population), 0) as bank_density
     from (
-        select k.country, k.ref_year,
-               (select max(b.ref_year) from {{ ref('stg_landing__bank_branches') }} as b
-                where b.country = k.country and b.ref_year <= k.ref_year) as bank_year,
-               (select max(p.ref_year) from {{ ref('stg_landing__population') }} as p
-                where p.country = k.country and p.ref_year <= k.ref_year) as population_year
-        from (select distinct country, ref_year from districts) as k
+        select
+            country, ref_year,
+            max(case when input = 'bank_branches' then input_year end) as bank_year,
+            max(case when input = 'population' then input_year end) as population_year
+        from {{ ref('int_input_years') }}
+        where (country, ref_year) in (select distinct country, ref_year from districts)
+        group by country, ref_year
     ) as y
     inner join {{ ref('stg_landing__bank_branches') }} as b on b.country = y.country and b.ref_year = y.bank_year
     inner join {{ ref('stg_landing__population') }} as p

@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from pipelines.contracts import CONTRACTS
 from pipelines.paths import REPO_ROOT, ProjectPaths
@@ -46,6 +48,26 @@ PUBLISHED_TABLES: dict[str, tuple[str, ...]] = {
 }
 # Older DuckDB readers (BI drivers embed them) open files written with this storage version.
 STORAGE_COMPATIBILITY_VERSION = "v1.4.0"
+# Parquet files are written in row groups of exactly this many rows (the last one holds the rest), whatever
+# batches DuckDB hands over, so that the same rows always give the same bytes.
+PARQUET_ROW_GROUP_ROWS = 122_880
+PARQUET_ZSTD_LEVEL = 3  # DuckDB's own default level
+# The key under which a Parquet file carries a description: the table's in the schema metadata, each
+# column's in its field metadata (the model and column descriptions of dbt_project/models/marts/_marts.yml).
+DESCRIPTION_KEY = b"description"
+# The serving file's own table, described here since no dbt model makes it.
+RELEASE_INFO_COMMENTS: tuple[str, dict[str, str]] = (
+    "One row: the release this file serves, with its whole manifest.",
+    {
+        "release_id": "Identifier of the release: its UTC creation time, YYYYMMDDTHHMMSSffffffZ "
+        "(warehouse/releases/<release_id>/).",
+        "created_at": "UTC creation time of the release, ISO 8601.",
+        "git_commit": "Git commit of the code that built the release; NULL outside a git checkout.",
+        "rule_set_sha256": "SHA-256 of the rule-set file the release was built with.",
+        "manifest_json": "The release manifest (manifest.json) as JSON text: inputs and their hashes, rule set, "
+        "row counts, content fingerprints, quarantined rows.",
+    },
+)
 
 
 @dataclass(frozen=True)
@@ -127,6 +149,43 @@ def _comments(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str | None, d
     return (t[0].strip() if t and t[0] else None), {c: text.strip() for c, text in cols}
 
 
+def _described_schema(schema: pa.Schema, table_comment: str | None, column_comments: dict[str, str]) -> pa.Schema:
+    """The Arrow schema with the table's description as schema metadata and each column's as field metadata."""
+    fields = [
+        field.with_metadata({DESCRIPTION_KEY: column_comments[field.name].encode("utf-8")})
+        if field.name in column_comments else field
+        for field in schema
+    ]
+    metadata = {DESCRIPTION_KEY: table_comment.encode("utf-8")} if table_comment else None
+    return pa.schema(fields, metadata=metadata)
+
+
+def _write_parquet(con: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...], target: Path) -> None:
+    """One published table as zstd Parquet, rows sorted by key, descriptions in the file's metadata.
+
+    DuckDB's COPY writes key-value metadata for the whole file only (KV_METADATA), not for a field, so the
+    sorted rows are streamed as Arrow batches into a pyarrow writer. Nothing in the file depends on the time or on how DuckDB splits its batches: fixed row
+    groups, no timestamps, the same writer (created_by) for the same pyarrow.
+    """
+    table_comment, column_comments = _comments(con, table)
+    reader = con.sql(f"select * from marts.{table} order by {', '.join(key)}").to_arrow_reader(PARQUET_ROW_GROUP_ROWS)
+    schema = _described_schema(reader.schema, table_comment, column_comments)
+    pending: list[pa.RecordBatch] = []
+    pending_rows = 0
+    with pq.ParquetWriter(target, schema, compression="zstd", compression_level=PARQUET_ZSTD_LEVEL) as writer:
+        for batch in reader:
+            pending.append(batch)
+            pending_rows += batch.num_rows
+            while pending_rows >= PARQUET_ROW_GROUP_ROWS:
+                rows = pa.Table.from_batches(pending, schema=reader.schema)
+                writer.write_table(rows.slice(0, PARQUET_ROW_GROUP_ROWS), row_group_size=PARQUET_ROW_GROUP_ROWS)
+                rest = rows.slice(PARQUET_ROW_GROUP_ROWS)
+                pending, pending_rows = rest.to_batches(), rest.num_rows
+        if pending_rows:
+            writer.write_table(pa.Table.from_batches(pending, schema=reader.schema),
+                               row_group_size=PARQUET_ROW_GROUP_ROWS)
+
+
 def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -167,10 +226,7 @@ def _write_release_files(paths: ProjectPaths, release_id: str, now: datetime, tm
         tables = {}
         for table, key in PUBLISHED_TABLES.items():
             target = tmp_dir / f"{table}.parquet"
-            con.execute(
-                f"copy (select * from marts.{table} order by {', '.join(key)}) "
-                f"to '{target}' (format parquet, compression zstd)"
-            )
+            _write_parquet(con, table, key, target)
             relation = f"read_parquet('{target}')"
             rows = con.execute(f"select count(*) from {relation}").fetchone()[0]
             columns = [r[0] for r in con.execute(f"describe select * from {relation}").fetchall()]
@@ -254,6 +310,10 @@ def _build_serving_file(paths: ProjectPaths, release_dir: Path, manifest: dict, 
                 json.dumps(manifest),
             ],
         )
+        table_comment, column_comments = RELEASE_INFO_COMMENTS
+        con.execute(f"comment on table pub.main.release_info is {_sql_string(table_comment)}")
+        for column, text in column_comments.items():
+            con.execute(f'comment on column pub.main.release_info."{column}" is {_sql_string(text)}')
         con.execute("checkpoint pub")
         con.execute("detach pub")
     finally:

@@ -146,8 +146,15 @@ def lifecycle(inputs: pd.DataFrame, rules: dict) -> pd.DataFrame:
             })
     columns = ["district_id", "ref_year", "country", "lifecycle_stage", "candidate_stage", "branch",
                "periods_in_stage", "reason", "growth_vs_national_pp", "entry_ratio", "lq_change", "rule_set_version"]
-    frame = pd.DataFrame(out, columns=columns)
-    return frame.astype({"ref_year": "int32", "periods_in_stage": "int64"}) if len(frame) else frame
+    # Typed even where a column holds no value in this build (an all-empty branch would otherwise reach DuckDB
+    # with the type NULL).
+    types = {
+        "district_id": "string", "ref_year": "int32", "country": "string", "lifecycle_stage": "string",
+        "candidate_stage": "string", "branch": "string", "periods_in_stage": "int64", "reason": "string",
+        "growth_vs_national_pp": "float64", "entry_ratio": "float64", "lq_change": "float64",
+        "rule_set_version": "string",
+    }
+    return pd.DataFrame(out, columns=columns).astype(types)
 
 
 def model(dbt, session):

@@ -182,6 +182,17 @@ def test_explanations_name_the_class_and_the_next_step(built):
     t = built["typology"]
     assert t.loc["SLLE", "explanation_en"].startswith("EVOLVING (class from the ordered rule)")
     assert "To become CONSOLIDATED" in t.loc["SLLE", "explanation_en"]
+    # The next step is built from the class rule table (seeds/typology_class_rules.csv), condition by condition.
+    import csv
+
+    from pipelines.paths import DBT_PROJECT_DIR
+
+    with open(DBT_PROJECT_DIR / "seeds" / "typology_class_rules.csv", newline="", encoding="utf-8") as handle:
+        consolidated = [r for r in csv.DictReader(handle) if r["typology_class"] == "CONSOLIDADO"]
+    assert consolidated
+    next_step = t.loc["SLLE", "explanation_en"].split("To become CONSOLIDATED: ", 1)[1]
+    for r in consolidated:
+        assert f"{r['dimension']} >= {r['min_level']}" in next_step
     assert t.loc["SLLR", "explanation_it"].startswith("RIPOSIZIONATO")
     assert t.loc["SLLR", "explanation_es"].endswith("Es la clase más alta.")
     assert "Institutions (D7) level 4: 1 associations, 1 service centres" in t.loc["SLLR", "explanation_en"]

@@ -169,13 +169,6 @@ levels as (
             else 1
         end as level_d7,
         r.typology_max_missing_dims as max_missing_dims,
-        -- Thresholds quoted by the explanations.
-        r.typology_d1_firms_level2,
-        r.typology_d1_employees_level2,
-        r.typology_d1_firms_level3,
-        r.typology_d1_employees_level3,
-        r.typology_d3_export_level3,
-        r.typology_d3_export_level4,
         -- Overlay flags (METHOD.md 2.3): Markusen and Altenburg & Meyer-Stamer types.
         case
             when m.hhi is null then null
@@ -214,6 +207,40 @@ summary as (
     group by district_id, ref_year
 ),
 
+class_rules as (
+    select * from {{ ref('typology_class_rules') }}
+),
+
+class_levels as (
+    select distinct typology_class, class_level, class_order from class_rules
+),
+
+alternatives as (
+    -- Every alternative of every class (seeds/typology_class_rules.csv) and whether the district meets all of
+    -- its conditions (a missing level meets none).
+    select
+        s.district_id,
+        s.ref_year,
+        c.class_order,
+        c.typology_class,
+        c.alternative,
+        count(c.dimension) as conditions,
+        count(c.dimension) filter (where ll.level >= c.min_level) as met
+    from summary as s
+    cross join class_rules as c
+    left join long_levels as ll
+        on ll.district_id = s.district_id and ll.ref_year = s.ref_year and ll.dim = c.dimension
+    group by s.district_id, s.ref_year, c.class_order, c.typology_class, c.alternative
+),
+
+ruled as (
+    -- The ordered rule: the first class (lowest class_order) with an alternative that holds.
+    select district_id, ref_year, arg_min(typology_class, class_order) as rule_class
+    from alternatives
+    where met = conditions
+    group by district_id, ref_year
+),
+
 classified as (
     select
         l.*,
@@ -222,25 +249,32 @@ classified as (
         s.score,
         7 - s.known_dims > l.max_missing_dims as low_confidence,
         case
-            when 7 - s.known_dims > l.max_missing_dims then
-                case cast(round(s.median_level) as integer)
-                    when 4 then 'REPOSICIONADO' when 3 then 'CONSOLIDADO' when 2 then 'EVOLUTIVO' else 'PRIMORDIAL'
-                end
-            when l.level_d1 >= 3 and l.level_d3 = 4 and (l.level_d2 = 4 or l.level_d4 = 4) then 'REPOSICIONADO'
-            when l.level_d1 >= 3 and l.level_d2 >= 3 and l.level_d3 >= 3 then 'CONSOLIDADO'
-            when l.level_d1 >= 2 and l.level_d2 >= 2 then 'EVOLUTIVO'
-            else 'PRIMORDIAL'
+            when 7 - s.known_dims > l.max_missing_dims then m.typology_class
+            else r.rule_class
         end as typology_class
     from levels as l
     inner join summary as s on l.district_id = s.district_id and l.ref_year = s.ref_year
+    inner join ruled as r on r.district_id = l.district_id and r.ref_year = l.ref_year
+    -- Low confidence: the class whose level is the median of the known levels (within the classes' levels).
+    left join class_levels as m
+        on m.class_level = least(
+            (select max(class_level) from class_levels),
+            greatest((select min(class_level) from class_levels), cast(round(s.median_level) as integer))
+        )
 ),
 
 with_agreement as (
     select
         c.*,
-        case c.typology_class when 'PRIMORDIAL' then 1 when 'EVOLUTIVO' then 2 when 'CONSOLIDADO' then 3 else 4 end
-            as class_level
+        k.class_level,
+        k.class_order
     from classified as c
+    inner join class_levels as k on k.typology_class = c.typology_class
+),
+
+next_steps as (
+    -- What the class above requires, in each language, built from the class rule and the rule set's thresholds.
+    {{ typology_next_steps() }}
 ),
 
 final as (
@@ -267,6 +301,7 @@ final as (
         {{ typology_explanation('en') }} as explanation_en,
         a.is_synthetic
     from with_agreement as a
+    left join next_steps as n on n.typology_class = a.typology_class
 )
 
 select * from final

@@ -3,7 +3,8 @@
 A rule-set file has the columns of the ``rule_parameters`` contract (pipelines/contracts.py): rule_set,
 rule_set_version, parameter, value, unit, status, source; one row per parameter. The default file is
 ``dbt_project/rule_sets/district_v1.csv``; ``crosscluster refresh --rule-set FILE`` builds with another one.
-SQL reads the same file, loaded into ``reference.rule_parameters`` and pivoted by ``intermediate.int_rules``.
+SQL reads the same file, loaded into ``reference.rule_parameters`` (``intermediate.int_rule_parameters`` with
+overrides applied, pivoted by ``intermediate.int_rules``).
 
 The *hash* of a rule set is the one every rule-dependent published row carries after its version
 (``rule_set_version = <version>+<hash>``): the first 12 hex digits of the MD5 of
@@ -82,7 +83,7 @@ class RuleSet:
 
 
 def values_hash(values: dict[str, float]) -> str:
-    """The hash int_rules computes: DuckDB writes the doubles, so both sides agree digit for digit."""
+    """The hash int_rule_parameters computes: DuckDB writes the doubles, so both sides agree digit for digit."""
     con = duckdb.connect()
     try:
         con.execute("create table v (parameter varchar, value double)")

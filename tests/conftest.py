@@ -53,3 +53,21 @@ def refreshed(tmp_path_factory):
     report = run_refresh(paths)
     assert report.ok, [(s.label, s.error) for s in report.steps if not s.ok]
     return paths, report
+
+
+@pytest.fixture(scope="module")
+def published(refreshed):
+    """The refreshed sample's published DuckDB file, read-only."""
+    paths, _ = refreshed
+    con = duckdb.connect(str(paths.published_db), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def refreshed_warehouse(refreshed):
+    """The refreshed sample's working warehouse, read-only."""
+    paths, _ = refreshed
+    con = duckdb.connect(str(paths.warehouse_db), read_only=True)
+    yield con
+    con.close()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 
-import duckdb
 import pytest
 
 from pipelines.paths import DBT_PROJECT_DIR, REFERENCE_DIR, SAMPLE_RAW_DIR
@@ -26,22 +25,6 @@ SLL_DIR = REFERENCE_DIR / "istat_sll"
 def _rows(path, **kwargs):
     with open(path, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle, **kwargs))
-
-
-@pytest.fixture(scope="module")
-def published(refreshed):
-    paths, _ = refreshed
-    con = duckdb.connect(str(paths.published_db), read_only=True)
-    yield con
-    con.close()
-
-
-@pytest.fixture(scope="module")
-def warehouse(refreshed):
-    paths, _ = refreshed
-    con = duckdb.connect(str(paths.warehouse_db), read_only=True)
-    yield con
-    con.close()
 
 
 @pytest.fixture(scope="module")
@@ -175,12 +158,12 @@ def test_every_state_of_the_file_has_state_results_and_the_lq_is_against_the_nat
     assert lq == pytest.approx(expected, abs=2e-6)
 
 
-def test_national_reference_is_the_sum_over_all_states(warehouse, published, state_cells, county_cells):
+def test_national_reference_is_the_sum_over_all_states(refreshed_warehouse, published, state_cells, county_cells):
     nation = defaultdict(int)
     for (_, naics), (_, emp) in state_cells.items():
         nation[naics] += emp
     got = dict(
-        warehouse.execute(
+        refreshed_warehouse.execute(
             "select industry_code, industry_employees from intermediate.int_industry_totals "
             "where country = 'US' and lq_reference = 'sum_of_states'"
         ).fetchall()
@@ -241,18 +224,18 @@ def test_italian_districts_sit_on_real_sll_2021_with_istats_names_and_specialisa
     assert shares == (len(rows), agree)
 
 
-def test_every_listed_italian_municipality_reaches_an_sll(warehouse):
-    comuni = warehouse.execute("select count(*) from reference.areas where country = 'IT'").fetchone()[0]
-    placed = warehouse.execute(
+def test_every_listed_italian_municipality_reaches_an_sll(refreshed_warehouse):
+    comuni = refreshed_warehouse.execute("select count(*) from reference.areas where country = 'IT'").fetchone()[0]
+    placed = refreshed_warehouse.execute(
         "select count(*), count(distinct lma_code) from intermediate.int_areas "
         "where country = 'IT' and geo_vintage = 'SLL2021'"
     ).fetchone()
     assert placed == (comuni, len({r["COD_SLL"] for r in _rows(SLL_DIR / "sll2021_comuni.csv")}))
 
 
-def test_ateco_classes_link_to_isic_classes(warehouse, published):
+def test_ateco_classes_link_to_isic_classes(refreshed_warehouse, published):
     links = dict(
-        warehouse.execute(
+        refreshed_warehouse.execute(
             "select industry_code, isic4_code from intermediate.int_industry_isic4 "
             "where industry_system = 'ATECO2007' and industry_code in ('14.13', '15.20', '23.31')"
         ).fetchall()

@@ -33,14 +33,6 @@ def raw_cells():
 
 
 @pytest.fixture(scope="module")
-def published(refreshed):
-    paths, _ = refreshed
-    con = duckdb.connect(str(paths.published_db), read_only=True)
-    yield con
-    con.close()
-
-
-@pytest.fixture(scope="module")
 def nation():
     """naics -> employees summed over the 50 states of the state file (the U.S. national reference)."""
     totals = defaultdict(int)

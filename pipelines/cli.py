@@ -240,19 +240,31 @@ def query(
     output: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
     limit: Annotated[int, typer.Option(help="Rows to print at most (table format).")] = 50,
 ) -> None:
-    """Run read-only SQL on warehouse/published/indicators.duckdb and print the result."""
+    """Run read-only SQL on warehouse/published/indicators.duckdb and print the result. The connection cannot
+    touch the file system or the network, load extensions or change settings."""
     import duckdb
+
+    from pipelines.warehouse import connect_published, is_refusal
 
     paths = _paths(None, warehouse)
     if not paths.published_db.exists():
         err.print(f"{display(paths.published_db)} does not exist yet; run `crosscluster refresh` first.")
         raise typer.Exit(EXIT_BAD_INPUT)
-    con = duckdb.connect(str(paths.published_db), read_only=True)
+    con = connect_published(paths.published_db)
     try:
         try:
             cursor = con.execute(sql)
         except duckdb.Error as exc:
-            err.print(f"[red]query error[/red] {exc}", highlight=False)
+            if is_refusal(exc):
+                first_line = str(exc).splitlines()[0]
+                err.print(
+                    f"[red]refused[/red] {first_line}. crosscluster query reads the published tables only: no "
+                    "files (COPY, EXPORT, read_csv, glob, ATTACH), no extensions (INSTALL, LOAD) and no settings "
+                    f"(SET). For files, read the Parquet release in {display(paths.releases_dir)}.",
+                    highlight=False,
+                )
+            else:
+                err.print(f"[red]query error[/red] {exc}", highlight=False)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         if cursor.description is None:
             return

@@ -35,3 +35,29 @@ def connect(paths: ProjectPaths, *, read_only: bool = False) -> duckdb.DuckDBPyC
             "preserve_insertion_order": False,
         },
     )
+
+
+# What a reader of the published file may not do: touch the file system or the network, load or install
+# extensions, or change these settings afterwards (DuckDB refuses each with a PermissionException or, for a
+# locked setting, an InvalidInputException).
+PUBLISHED_READER_CONFIG = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "lock_configuration": True,
+}
+
+
+def connect_published(path) -> duckdb.DuckDBPyConnection:
+    """The published file, read-only, for users' SQL: no COPY TO or EXPORT, no reading or globbing other
+    files, no INSTALL / LOAD, no ATTACH, and no SET of any setting (the configuration is locked)."""
+    return duckdb.connect(
+        str(path), read_only=True, config={"memory_limit": memory_limit(), **PUBLISHED_READER_CONFIG}
+    )
+
+
+def is_refusal(exc: duckdb.Error) -> bool:
+    """A statement the published reader refuses by design (not a mistake in the SQL)."""
+    text = str(exc)
+    return isinstance(exc, duckdb.PermissionException) or "configuration has been locked" in text

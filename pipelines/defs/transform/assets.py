@@ -6,8 +6,10 @@ reads one depends on every ingest asset that loads that table.
 """
 
 import importlib.metadata
+import sys
 from collections.abc import Mapping
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -80,4 +82,6 @@ class WarehouseDbtResource(DbtCliResource):
 
 
 def dbt_resource() -> DbtCliResource:
-    return WarehouseDbtResource(project_dir=DBT_PROJECT)
+    # The dbt of this environment, next to its Python, so that `.venv/bin/crosscluster` works without
+    # activating the environment (dbt is then not on PATH).
+    return WarehouseDbtResource(project_dir=DBT_PROJECT, dbt_executable=str(Path(sys.executable).with_name("dbt")))

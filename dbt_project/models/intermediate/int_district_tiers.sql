@@ -1,6 +1,7 @@
 -- The deck's three tiers inside a district (METHOD.md 3b), from register units of the main
--- industry: leaders / final firms (250+ employees or the top 1 % by size), primary suppliers
--- (50-249) and satellites (under 50). Without an input-output table the upstream industries are
+-- industry: leaders / final firms (at least tier_leader_min_employees, or the top tier_leader_top_share by
+-- size), primary suppliers (at least tier_primary_min_employees) and satellites (smaller units); the bounds
+-- are rules of the rule set. Without an input-output table the upstream industries are
 -- not known, so suppliers are counted in the main industry only (supplier_scope says so).
 -- Leader concentration is released only as a category (a top-1 share would reveal one unit).
 with units as (

@@ -6,7 +6,7 @@
 -- on that class). lq_size_v1: a region (labour-market area
 -- where the country's setting and a map allow, otherwise a municipality or county) is a district
 -- when it specialises in a manufacturing industry with the LQ, establishment, employee and
--- national share thresholds of dbt_project/seeds/rule_parameters.csv. Its main industry is the
+-- national share thresholds of the rule set (dbt_project/rule_sets/). Its main industry is the
 -- qualifying industry with the highest prevalence index (Sforzi-ISTAT step 4).
 with cells as (
     select * from {{ ref('int_region_industry_lq') }}

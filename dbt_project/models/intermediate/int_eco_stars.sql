@@ -1,6 +1,7 @@
 -- European Cluster Observatory stars (METHOD.md 1.3) for every region x industry with employment:
--- size (top 10 % of the industry's regions by employees), specialisation (LQ >= 2) and focus (top
--- 10 % by the industry's share of the region's employment); stars = how many are met.
+-- size (the industry's regions at or above the percentile typology_size_star_percentile by employees),
+-- specialisation (LQ at or above eco_specialisation_min_lq) and focus (at or above eco_focus_percentile by
+-- the industry's share of the region's employment); stars = how many are met.
 with cells as (
     select *, {{ safe_divide('employees', 'area_employees') }} as focus
     from {{ ref('int_region_industry_lq') }}

@@ -203,15 +203,22 @@ def publish(paths: ProjectPaths, *, now: datetime | None = None) -> Release:
     final_dir = paths.releases_dir / release_id
     tmp_dir = paths.releases_dir / f".tmp-{release_id}"
     tmp_db = paths.published_dir / f".indicators-{release_id}.duckdb"
+    served = False
     try:
         manifest = _write_release_files(paths, release_id, now, tmp_dir)
         os.rename(tmp_dir, final_dir)
         _build_serving_file(paths, final_dir, manifest, tmp_db)
         os.replace(tmp_db, paths.published_db)
+        served = True
         _write_json_atomically(
             paths.releases_dir / "latest.json",
             {"release_id": release_id, "directory": release_id, "published_at": manifest["created_at"]},
         )
+    except BaseException:
+        # A release that never reached the serving file is not a release: its folder goes too.
+        if not served:
+            shutil.rmtree(final_dir, ignore_errors=True)
+        raise
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
         for leftover in (tmp_db, tmp_db.with_name(tmp_db.name + ".wal")):
@@ -332,6 +339,8 @@ def list_releases(paths: ProjectPaths) -> list[dict]:
     if not paths.releases_dir.exists():
         return out
     for manifest_path in sorted(paths.releases_dir.glob("*/manifest.json")):
+        if manifest_path.parent.name.startswith("."):  # a publish in progress or interrupted, never a release
+            continue
         m = json.loads(manifest_path.read_text(encoding="utf-8"))
         out.append(
             {

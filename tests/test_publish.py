@@ -147,3 +147,36 @@ def test_rules_show_prints_every_parameter_of_the_rule_set():
     assert len(params) >= 20
     for name in params:
         assert name in result.stdout
+
+
+def test_a_publish_that_fails_before_serving_leaves_no_release_behind(refreshed, tmp_path, monkeypatch):
+    """A release folder is listed only once its serving file is in place: a failure while building the serving
+    file (a full disk, say) removes the folder it wrote, and folders of publishes in progress are never listed."""
+    import pipelines.publish as publishing
+    from pipelines.paths import ProjectPaths
+    from pipelines.publish import list_releases
+
+    paths, _ = refreshed
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(paths.warehouse_dir, warehouse, ignore=shutil.ignore_patterns("dagster_home", "logs"))
+    copy = ProjectPaths(SAMPLE_RAW_DIR, warehouse)
+    before = [r["release_id"] for r in list_releases(copy)]
+    served = (warehouse / "published" / "indicators.duckdb").read_bytes()
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(publishing, "_build_serving_file", full_disk)
+    try:
+        publish(copy)
+    except OSError as exc:
+        assert exc.errno == 28
+    else:
+        raise AssertionError("publish did not fail")
+    assert [r["release_id"] for r in list_releases(copy)] == before
+    assert sorted(p.name for p in (warehouse / "releases").iterdir() if p.is_dir()) == before
+    assert (warehouse / "published" / "indicators.duckdb").read_bytes() == served
+    # A folder left by a publish that was killed half way (a dot name) is not a release.
+    (warehouse / "releases" / ".tmp-20990101T000000000000Z").mkdir()
+    (warehouse / "releases" / ".tmp-20990101T000000000000Z" / "manifest.json").write_text("{}")
+    assert [r["release_id"] for r in list_releases(copy)] == before

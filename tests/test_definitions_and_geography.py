@@ -56,24 +56,27 @@ def county_cells():
     cells = {}
     for path in sorted(CBP_DIR.glob("US-*-census-naics6-counties-2021.csv")):
         for r in _rows(path):
-            cells[(r["Fips"], r["Naics"])] = (int(r["Establishments"]), int(r["Employees"]))
+            cells[(r["Fips"], r["Naics"])] = (int(r["Establishments"]), int(r["Employees"]), int(r["Payroll"]))
     return cells
 
 
 @pytest.fixture(scope="module")
 def state_cells():
-    return {(r["Fips"], r["Naics"]): (int(r["Establishments"]), int(r["Employees"])) for r in _rows(STATE_FILE)}
+    return {
+        (r["Fips"], r["Naics"]): (int(r["Establishments"]), int(r["Employees"]), int(r["Payroll"])) for r in _rows(STATE_FILE)
+    }
 
 
 def _cluster_totals(cells, weights, region):
-    """{cluster: (employees, establishments)} of one region, from raw cells and the weights."""
-    out = defaultdict(lambda: [0.0, 0.0])
-    for (r, naics), (est, emp) in cells.items():
+    """{cluster: (employees, establishments, payroll)} of one region, from raw cells and the weights."""
+    out = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for (r, naics), (est, emp, pay) in cells.items():
         if r != region:
             continue
         for cluster, share in weights.get(naics, {}).items():
             out[cluster][0] += emp * share
             out[cluster][1] += est * share
+            out[cluster][2] += pay * share
     return out
 
 
@@ -105,15 +108,16 @@ def test_traded_clusters_are_the_projects_51_with_its_numbers_and_names(publishe
 )
 def test_well_known_counties_are_strong_in_their_cluster(published, county_cells, cluster_weights, county, cluster,
                                                          name):
-    employees, establishments = _cluster_totals(county_cells, cluster_weights, county)[cluster]
+    employees, establishments, payroll = _cluster_totals(county_cells, cluster_weights, county)[cluster]
     row = published.execute(
-        "select cluster_name, employees, establishments, is_strong, lq_reference from cluster_strength "
+        "select cluster_name, employees, establishments, is_strong, lq_reference, payroll from cluster_strength "
         "where region_type = 'county' and region_code = ? and cluster_code = ?",
         [county, cluster],
     ).fetchone()
     assert row[0] == name
     assert row[1] == pytest.approx(employees, abs=1e-3)
     assert row[2] == pytest.approx(establishments, abs=1e-3)
+    assert row[5] == pytest.approx(payroll, abs=1e-3)
     assert row[3] is True
     assert row[4] == "sum_of_states"
 
@@ -123,13 +127,15 @@ def test_state_cluster_totals_are_the_sum_of_the_clusters_codes_in_the_state_fil
 ):
     # Georgia (13), Textile Manufacturing (42); North Carolina (37), Furniture (21).
     for state, cluster in (("13", "42"), ("37", "21")):
-        employees, establishments = _cluster_totals(state_cells, cluster_weights, state)[cluster]
+        employees, establishments, payroll = _cluster_totals(state_cells, cluster_weights, state)[cluster]
         row = published.execute(
-            "select employees, establishments from cluster_strength "
+            "select employees, establishments, payroll from cluster_strength "
             "where region_type = 'state' and region_code = ? and cluster_code = ?",
             [state, cluster],
         ).fetchone()
-        assert row == (pytest.approx(employees, abs=1e-3), pytest.approx(establishments, abs=1e-3))
+        assert row == (
+            pytest.approx(employees, abs=1e-3), pytest.approx(establishments, abs=1e-3), pytest.approx(payroll, abs=1e-3)
+        )
 
 
 def test_every_state_of_the_file_has_state_results_and_the_lq_is_against_the_nation(
@@ -144,7 +150,7 @@ def test_every_state_of_the_file_has_state_results_and_the_lq_is_against_the_nat
     # LQ of Georgia's Textile Manufacturing: (E_rc / E_r,traded) / (E_c / E_traded), the nation = all states.
     traded = {code for code, _, kind in definitions.values() if kind == "traded"}
     region, nation = defaultdict(float), defaultdict(float)
-    for (s, naics), (_, emp) in state_cells.items():
+    for (s, naics), (_, emp, _) in state_cells.items():
         for cluster, share in cluster_weights.get(naics, {}).items():
             nation[cluster] += emp * share
             if s == "13":
@@ -160,7 +166,7 @@ def test_every_state_of_the_file_has_state_results_and_the_lq_is_against_the_nat
 
 def test_national_reference_is_the_sum_over_all_states(refreshed_warehouse, published, state_cells, county_cells):
     nation = defaultdict(int)
-    for (_, naics), (_, emp) in state_cells.items():
+    for (_, naics), (_, emp, _) in state_cells.items():
         nation[naics] += emp
     got = dict(
         refreshed_warehouse.execute(
@@ -171,7 +177,7 @@ def test_national_reference_is_the_sum_over_all_states(refreshed_warehouse, publ
     assert got == dict(nation)
     # County LQ of Dalton's carpet mills against the nation: (E_ri / E_r) / (E_i / E).
     e_ri = county_cells[("13313", "314110")][1]
-    e_r = sum(emp for (c, _), (_, emp) in county_cells.items() if c == "13313")
+    e_r = sum(emp for (c, _), (_, emp, _) in county_cells.items() if c == "13313")
     expected = (e_ri / e_r) / (nation["314110"] / sum(nation.values()))
     lq, reference = published.execute(
         "select lq, lq_reference from area_industry where area_code = '13313' and industry_code = '314110'"
@@ -185,7 +191,7 @@ def test_cluster_mapping_gaps_recomputed_from_the_reference_files(published, cou
     expected = {}
     for region_type, cells in (("county", county_cells), ("state", state_cells)):
         employees = defaultdict(int)
-        for (_, naics), (_, emp) in cells.items():
+        for (_, naics), (_, emp, _) in cells.items():
             employees[naics] += emp
         for naics, emp in employees.items():
             unassigned = 1 - sum(cluster_weights.get(naics, {}).values())

@@ -31,7 +31,8 @@ county_clusters as (
         c.country, c.ref_year, c.area_code, a.area_name, a.lma_code, a.lma_name,
         b.cluster_code, b.cluster_name, b.cluster_type, b.is_estimate,
         c.employees * b.weight as employees,
-        c.establishments * b.weight as establishments
+        c.establishments * b.weight as establishments,
+        c.payroll * b.weight as payroll
     from county_cells as c
     inner join bridge as b on c.industry_code = b.naics2017
     left join areas as a on c.country = a.country and c.area_code = a.area_code
@@ -39,17 +40,17 @@ county_clusters as (
 
 by_region as (
     select country, ref_year, 'county' as region_type, area_code as region_code, area_name as region_name,
-           cluster_code, cluster_name, cluster_type, employees, establishments, is_estimate
+           cluster_code, cluster_name, cluster_type, employees, establishments, payroll, is_estimate
     from county_clusters
     union all
     select country, ref_year, 'economic_area', lma_code, lma_name,
-           cluster_code, cluster_name, cluster_type, employees, establishments, is_estimate
+           cluster_code, cluster_name, cluster_type, employees, establishments, payroll, is_estimate
     from county_clusters
     where lma_code is not null
     union all
     select s.country, s.ref_year, 'state', s.region_code, st.region_name,
            b.cluster_code, b.cluster_name, b.cluster_type,
-           s.employees * b.weight, s.establishments * b.weight, b.is_estimate
+           s.employees * b.weight, s.establishments * b.weight, s.payroll * b.weight, b.is_estimate
     from state_cells as s
     inner join bridge as b on s.industry_code = b.naics2017
     left join states as st on s.country = st.country and s.region_code = st.region_code
@@ -64,6 +65,7 @@ region_cluster as (
         max(cluster_type) as cluster_type,
         sum(employees) as employees,
         sum(establishments) as establishments,
+        sum(payroll) as payroll,
         bool_or(is_estimate) as is_estimate
     from by_region
     group by country, ref_year, region_type, region_code, cluster_code
@@ -101,7 +103,7 @@ with_totals as (
 
 select
     w.country, w.ref_year, w.region_type, w.region_code, w.region_name,
-    w.cluster_code, w.cluster_name, w.cluster_type, w.employees, w.establishments, w.is_estimate,
+    w.cluster_code, w.cluster_name, w.cluster_type, w.employees, w.establishments, w.payroll, w.is_estimate,
     w.region_type_employees,
     case when t.country is not null then n.nation_cluster_employees else w.loaded_cluster_employees end
         as nation_cluster_employees,

@@ -16,6 +16,7 @@ with_lq as (
         cluster_type, is_estimate, lq_reference,
         round(employees, 4) as employees,
         round(establishments, 4) as establishments,
+        round(payroll, 4) as payroll,
         round({{ safe_divide(safe_divide('employees', 'region_type_employees'),
                              safe_divide('nation_cluster_employees', 'nation_type_employees')) }}, 6) as lq
     from region_cluster
@@ -49,6 +50,7 @@ final as (
         w.cluster_type = 'traded' as is_traded,
         w.employees,
         w.establishments,
+        w.payroll,
         w.lq,
         w.lq_reference,
         p.regions_with_employment,

@@ -64,12 +64,12 @@ def _paths(raw: Path | None, warehouse: Path | None, rule_set: Path | None = Non
     )
 
 
-def _load_rules(path: Path):
-    """The rule set of a file, or a clear error and exit 2."""
+def _load_rules(path: Path | None):
+    """The rule set of a file (default: the run's, CROSSCLUSTER_RULE_SET or district_v1), or a clear error and exit 2."""
     from pipelines.rules import RuleSetError, load_rule_set
 
     try:
-        return load_rule_set(path)
+        return load_rule_set((path or project_paths().rule_set_file).resolve())
     except RuleSetError as exc:
         err.print(f"[red]error[/red] {exc}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -309,7 +309,7 @@ def generate(
     calibrated from the rule set (its size classes, size facts and identification thresholds)."""
     from pipelines.generate import generate as run
 
-    rules = _load_rules((rule_set or project_paths().rule_set_file).resolve())
+    rules = _load_rules(rule_set)
 
     chosen = sorted(set(year or [2021]))
     if years < 1:
@@ -403,7 +403,7 @@ app.add_typer(rules_app, name="rules")
 @rules_app.command("show")
 def rules_show(rule_set: RuleSetOption = None) -> None:
     """Print a rule set: every threshold with its unit, status and source, its version, hash and file hash."""
-    rules = _load_rules((rule_set or project_paths().rule_set_file).resolve())
+    rules = _load_rules(rule_set)
     table = Table(
         "parameter", "value", "unit", "status", "source",
         title=f"rule set {rules.name} {rules.version_and_hash} ({display(rules.path)}, sha256 {rules.sha256[:12]})",
@@ -423,7 +423,7 @@ def rules_diff(
     """The parameters whose values differ between two rule-set files (or that only one has)."""
     from pipelines.rules import diff
 
-    a, b = _load_rules(first.resolve()), _load_rules(second.resolve())
+    a, b = _load_rules(first), _load_rules(second)
     rows = diff(a, b)
     table = Table(
         "parameter", f"{a.name} {a.version_and_hash}", f"{b.name} {b.version_and_hash}",

@@ -177,7 +177,8 @@ def test_size_facts_and_critical_mass_follow_the_moved_threshold(moved):
     critical = rules["critical_mass_employees"]
     rows = con.execute("select district_id, ref_year, employees, has_critical_mass from districts").fetchall()
     assert all(flag == (employees >= critical) for _, _, employees, flag in rows)
-    assert any(critical <= employees < 15000 for _, _, employees, _ in rows)  # the move changed some flags
+    default = load_rule_set()["critical_mass_employees"]
+    assert any(critical <= employees < default for _, _, employees, _ in rows)  # the move changed some flags
     facts = {
         (d, y): (t, m)
         for d, y, t, m in con.execute(
@@ -198,8 +199,9 @@ def test_typology_export_level_follows_the_moved_cut_off(moved):
     assert measured
     for level, share in measured:
         assert level == next((k for k, cut in cuts if share >= cut), 1), share
-    # Export shares between the default cut-off (0.10) and the moved one now sit at level 2.
-    assert any(0.10 <= share < rules["typology_d3_export_level3"] and level == 2 for level, share in measured)
+    # Export shares between the default cut-off and the moved one now sit at level 2.
+    default = load_rule_set()["typology_d3_export_level3"]
+    assert any(default <= share < rules["typology_d3_export_level3"] and level == 2 for level, share in measured)
 
 
 def test_life_cycle_mature_floor_follows_the_moved_value(moved):

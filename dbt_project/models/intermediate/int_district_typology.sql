@@ -212,7 +212,7 @@ class_rules as (
 ),
 
 class_levels as (
-    select distinct typology_class, class_level, class_order from class_rules
+    select distinct typology_class, class_level from class_rules
 ),
 
 alternatives as (
@@ -266,8 +266,7 @@ classified as (
 with_agreement as (
     select
         c.*,
-        k.class_level,
-        k.class_order
+        k.class_level
     from classified as c
     inner join class_levels as k on k.typology_class = c.typology_class
 ),

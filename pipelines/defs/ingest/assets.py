@@ -95,7 +95,10 @@ def build_ingest_asset(
             files = entry.find_files(paths)
         if not files:
             where = "for this partition " if entry.is_partitioned else ""
-            context.log.warning(f"{entry.name}: no input file {where}matches {entry.pattern} under {entry.base_dir(paths)}")
+            message = f"{entry.name}: no input file {where}matches {entry.pattern} under {entry.base_dir(paths)}"
+            # Reference inputs in the input folder (an office's own labour-market-area map) are optional.
+            optional = not entry.is_partitioned and entry.root == "raw"
+            (context.log.info if optional else context.log.warning)(message)
         con = connect(paths)
         try:
             load = run_entry(con, entry, files, country=country, ref_year=ref_year)

@@ -117,7 +117,7 @@ def refresh(
         f"(rule set {rules.name} {rules.version_and_hash}, {display(paths.rule_set_file)})",
         highlight=False,
     )
-    log_dir = paths.warehouse_dir / "logs"
+    log_dir = paths.logs_dir
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"refresh-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.log"
 
@@ -425,11 +425,9 @@ def rules_diff(
 
     a, b = _load_rules(first), _load_rules(second)
     rows = diff(a, b)
-    table = Table(
-        "parameter", f"{a.name} {a.version_and_hash}", f"{b.name} {b.version_and_hash}",
-        title=f"{display(a.path)} vs {display(b.path)}: {len(rows)} parameter(s) differ",
-        title_justify="left",
-    )
+    # The heading is one line whatever the terminal width (long paths are not wrapped), so scripts can read it.
+    console.print(f"{display(a.path)} vs {display(b.path)}: {len(rows)} parameter(s) differ", soft_wrap=True)
+    table = Table("parameter", f"{a.name} {a.version_and_hash}", f"{b.name} {b.version_and_hash}")
     for parameter, va, vb in rows:
         table.add_row(parameter, "-" if va is None else f"{va:g}", "-" if vb is None else f"{vb:g}")
     console.print(table)

@@ -64,6 +64,17 @@ class ProjectPaths:
     def dagster_home(self) -> Path:
         return self.warehouse_dir / "dagster_home"
 
+    @property
+    def dbt_target_dir(self) -> Path:
+        """dbt's artefacts of this warehouse's builds (run results, compiled SQL, partial-parse state): kept
+        with the warehouse, so two warehouses never share them and each keeps its own partial parse."""
+        return self.warehouse_dir / "dbt_target"
+
+    @property
+    def logs_dir(self) -> Path:
+        """The refresh logs and dbt's own log file."""
+        return self.warehouse_dir / "logs"
+
     def ensure(self) -> None:
         for folder in (self.warehouse_dir, self.releases_dir, self.published_dir, self.dagster_home):
             folder.mkdir(parents=True, exist_ok=True)

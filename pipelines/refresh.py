@@ -131,11 +131,9 @@ def _error_of(result) -> tuple[str, str]:
     return message, (error.cls_name if error else "Failure")
 
 
-def _dbt_elapsed() -> float:
-    """dbt's own execution time for the last invocation (run_results.json)."""
-    from pipelines.defs.transform.project import DBT_TARGET_DIR
-
-    path = DBT_TARGET_DIR / "run_results.json"
+def _dbt_elapsed(paths: ProjectPaths) -> float:
+    """dbt's own execution time for the warehouse's last build (run_results.json)."""
+    path = paths.dbt_target_dir / "run_results.json"
     try:
         return float(json.loads(path.read_text(encoding="utf-8"))["elapsed_time"])
     except (OSError, KeyError, ValueError):
@@ -229,7 +227,7 @@ def run_refresh(
             else:
                 report.checks_failed.append(name)
         if step == "build":
-            report.dbt_execution_seconds = _dbt_elapsed()
+            report.dbt_execution_seconds = _dbt_elapsed(paths)
         if not result.success:
             outcome.error, outcome.error_class = _error_of(result)
         report.steps.append(outcome)

@@ -17,8 +17,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,36 +57,76 @@ def rule_values() -> dict[str, float]:
     return load_rule_set(project_paths().rule_set_file).values
 
 
-def _snapshot(db: Path) -> tuple[dict, dict]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        classes = dict(
-            ((r[0], r[1]), r[2])
-            for r in con.execute("select district_id, ref_year, typology_class from marts.district_typology").fetchall()
-        )
-        stages = dict(
-            ((r[0], r[1]), r[2])
-            for r in con.execute("select district_id, ref_year, lifecycle_stage from marts.district_lifecycle").fetchall()
-        )
-    return classes, stages
+class RuleModelRebuilder:
+    """dbt in this process for a series of rebuilds of one DuckDB file (a copy of the warehouse).
 
+    The project is parsed once and the parsed manifest is reused for every rebuild (dbt's programmatic
+    ``dbtRunner``), so each variant costs only the execution of the models it selects; dbt vars are
+    rendered at compile time, so every rebuild sees its own values. Used as a context manager: the
+    warehouse path dbt reads (``CROSSCLUSTER_WAREHOUSE_DB``) points at ``db`` inside the block only,
+    and the DuckDB database dbt opened is closed on exit.
+    """
 
-def _rebuild(db: Path, overrides: dict[str, float]) -> None:
-    rebuild_rule_models(db, {"rule_overrides": overrides})
+    def __init__(self, db: Path):
+        self.db = db
+        self._runner = None
+        self._saved_env: str | None = None
+        work = db.parent
+        self._common = [
+            "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+            "--target-path", str(work / "dbt_target"), "--log-path", str(work / "dbt_logs"), "--quiet",
+        ]
+
+    def __enter__(self) -> RuleModelRebuilder:
+        from dbt.cli.main import dbtRunner
+
+        self._saved_env = os.environ.get(WAREHOUSE_DB_ENV)
+        os.environ[WAREHOUSE_DB_ENV] = str(self.db)
+        parsed = dbtRunner().invoke(["parse", *self._common])
+        if not parsed.success:
+            self.__exit__(None, None, None)
+            raise RuntimeError(f"dbt parse failed: {parsed.exception}")
+        self._runner = dbtRunner(manifest=parsed.result)
+        return self
+
+    def rebuild(self, dbt_vars: dict, select: str = "int_rule_parameters+") -> None:
+        """Rebuild the models ``select`` (default: every model downstream of the rule set) with dbt vars."""
+        result = self._runner.invoke(["run", "--select", *select.split(), "--vars", json.dumps(dbt_vars), *self._common])
+        if not result.success:
+            failures = [r.message for r in (result.result or []) if r.status not in ("success", "skipped")]
+            raise RuntimeError(f"dbt run with {dbt_vars} failed: {result.exception or '; '.join(map(str, failures))}")
+
+    def query(self, sql: str) -> list[tuple]:
+        # The same process holds the file open through dbt: a connection with dbt's configuration shares it.
+        with duckdb.connect(str(self.db)) as con:
+            return con.execute(sql).fetchall()
+
+    def __exit__(self, *exc) -> None:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+        try:
+            DuckDBConnectionManager.env().close()
+        except Exception:  # no environment was created (parse failed before connecting)
+            pass
+        DuckDBConnectionManager.close_all_connections()
+        if self._saved_env is None:
+            os.environ.pop(WAREHOUSE_DB_ENV, None)
+        else:
+            os.environ[WAREHOUSE_DB_ENV] = self._saved_env
 
 
 def rebuild_rule_models(db: Path, dbt_vars: dict, select: str = "int_rule_parameters+") -> None:
-    """Rebuild the models ``select`` (default: every model downstream of the rule set) in the DuckDB
-    file ``db`` with dbt vars."""
-    dbt = Path(sys.executable).with_name("dbt")
-    env = {**os.environ, WAREHOUSE_DB_ENV: str(db)}
-    result = subprocess.run(
-        [str(dbt), "run", "--select", *select.split(), "--vars", json.dumps(dbt_vars),
-         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(db.parent / "dbt_target"), "--quiet"],
-        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"dbt run with {dbt_vars} failed:\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}")
+    """Rebuild the models ``select`` in the DuckDB file ``db`` once, with dbt vars."""
+    with RuleModelRebuilder(db) as rebuilder:
+        rebuilder.rebuild(dbt_vars, select)
+
+
+def _snapshot(rebuilder: RuleModelRebuilder) -> tuple[dict, dict]:
+    classes = {(r[0], r[1]): r[2] for r in rebuilder.query(
+        "select district_id, ref_year, typology_class from marts.district_typology")}
+    stages = {(r[0], r[1]): r[2] for r in rebuilder.query(
+        "select district_id, ref_year, lifecycle_stage from marts.district_lifecycle")}
+    return classes, stages
 
 
 def run_sensitivity(
@@ -101,33 +139,39 @@ def run_sensitivity(
         raise ValueError(f"unknown parameter(s) {', '.join(unknown)}; see `crosscluster rules show`")
     if not paths.warehouse_db.exists():
         raise FileNotFoundError(f"{paths.warehouse_db} does not exist; run `crosscluster refresh` first")
-    rows = []
     with tempfile.TemporaryDirectory(prefix="crosscluster-sensitivity-") as work:
         db = Path(work) / "warehouse.duckdb"
         shutil.copy(paths.warehouse_db, db)
-        _rebuild(db, {})
-        base_classes, base_stages = _snapshot(db)
-        for parameter in chosen:
-            for factor in (1 - delta, 1 + delta):
-                new = values[parameter] * factor
-                if progress:
-                    progress(parameter, new)
-                _rebuild(db, {parameter: new})
-                classes, stages = _snapshot(db)
-                common = base_classes.keys() & classes.keys()
-                rows.append(
-                    SensitivityRow(
-                        parameter=parameter,
-                        base_value=values[parameter],
-                        new_value=round(new, 6),
-                        districts_before=len(base_classes),
-                        districts_added=len(classes.keys() - base_classes.keys()),
-                        districts_removed=len(base_classes.keys() - classes.keys()),
-                        class_changes=sum(1 for k in common if classes[k] != base_classes[k]),
-                        stage_changes=sum(1 for k in base_stages.keys() & stages.keys() if stages[k] != base_stages[k]),
-                    )
+        with RuleModelRebuilder(db) as rebuilder:
+            return _district_rows(rebuilder, values, chosen, delta, progress)
+
+
+def _district_rows(
+    rebuilder: RuleModelRebuilder, values: dict[str, float], chosen: list[str], delta: float, progress
+) -> list[SensitivityRow]:
+    rebuilder.rebuild({})
+    base_classes, base_stages = _snapshot(rebuilder)
+    rows = []
+    for parameter in chosen:
+        for factor in (1 - delta, 1 + delta):
+            new = values[parameter] * factor
+            if progress:
+                progress(parameter, new)
+            rebuilder.rebuild({"rule_overrides": {parameter: new}})
+            classes, stages = _snapshot(rebuilder)
+            common = base_classes.keys() & classes.keys()
+            rows.append(
+                SensitivityRow(
+                    parameter=parameter,
+                    base_value=values[parameter],
+                    new_value=round(new, 6),
+                    districts_before=len(base_classes),
+                    districts_added=len(classes.keys() - base_classes.keys()),
+                    districts_removed=len(base_classes.keys() - classes.keys()),
+                    class_changes=sum(1 for k in common if classes[k] != base_classes[k]),
+                    stage_changes=sum(1 for k in base_stages.keys() & stages.keys() if stages[k] != base_stages[k]),
                 )
-        _rebuild(db, {})
+            )
     return rows
 
 
@@ -146,12 +190,11 @@ class MatchingSensitivityRow:
         return self.top_partner_changes / self.districts if self.districts else 0.0
 
 
-def _top5(db: Path) -> dict[str, list[str]]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.execute(
-            "select second_district_id, first_district_id from marts.partner_matches "
-            "where rank_for_second <= 5 order by second_district_id, rank_for_second"
-        ).fetchall()
+def _top5(rebuilder: RuleModelRebuilder) -> dict[str, list[str]]:
+    rows = rebuilder.query(
+        "select second_district_id, first_district_id from marts.partner_matches "
+        "where rank_for_second <= 5 order by second_district_id, rank_for_second"
+    )
     top: dict[str, list[str]] = {}
     for second, first in rows:
         top.setdefault(second, []).append(first)
@@ -172,31 +215,38 @@ def run_matching_sensitivity(
         )
     if not paths.warehouse_db.exists():
         raise FileNotFoundError(f"{paths.warehouse_db} does not exist; run `crosscluster refresh` first")
-    rows = []
     with tempfile.TemporaryDirectory(prefix="crosscluster-sensitivity-") as work:
         db = Path(work) / "warehouse.duckdb"
         shutil.copy(paths.warehouse_db, db)
-        rebuild_rule_models(db, {}, MATCHING_MODELS)
-        base = _top5(db)
-        if not base:
-            raise ValueError("partner_matches is empty: the loaded data have no pair of districts across the blocs")
-        for weight in chosen:
-            for factor in (1 - delta, 1 + delta):
-                new = values[weight] * factor
-                if progress:
-                    progress(weight, new)
-                rebuild_rule_models(db, {"rule_overrides": {weight: new}}, MATCHING_MODELS)
-                moved = _top5(db)
-                overlaps = [len(set(base[d]) & set(moved.get(d, []))) / len(base[d]) for d in base]
-                rows.append(
-                    MatchingSensitivityRow(
-                        weight=weight,
-                        base_value=values[weight],
-                        new_value=round(new, 6),
-                        districts=len(base),
-                        top_partner_changes=sum(1 for d in base if moved.get(d, [None])[0] != base[d][0]),
-                        top5_changes=sum(1 for d in base if moved.get(d) != base[d]),
-                        mean_top5_overlap=round(sum(overlaps) / len(overlaps), 6),
-                    )
+        with RuleModelRebuilder(db) as rebuilder:
+            return _matching_rows(rebuilder, values, chosen, delta, progress)
+
+
+def _matching_rows(
+    rebuilder: RuleModelRebuilder, values: dict[str, float], chosen: list[str], delta: float, progress
+) -> list[MatchingSensitivityRow]:
+    rebuilder.rebuild({}, MATCHING_MODELS)
+    base = _top5(rebuilder)
+    if not base:
+        raise ValueError("partner_matches is empty: the loaded data have no pair of districts across the blocs")
+    rows = []
+    for weight in chosen:
+        for factor in (1 - delta, 1 + delta):
+            new = values[weight] * factor
+            if progress:
+                progress(weight, new)
+            rebuilder.rebuild({"rule_overrides": {weight: new}}, MATCHING_MODELS)
+            moved = _top5(rebuilder)
+            overlaps = [len(set(base[d]) & set(moved.get(d, []))) / len(base[d]) for d in base]
+            rows.append(
+                MatchingSensitivityRow(
+                    weight=weight,
+                    base_value=values[weight],
+                    new_value=round(new, 6),
+                    districts=len(base),
+                    top_partner_changes=sum(1 for d in base if moved.get(d, [None])[0] != base[d][0]),
+                    top5_changes=sum(1 for d in base if moved.get(d) != base[d]),
+                    mean_top5_overlap=round(sum(overlaps) / len(overlaps), 6),
                 )
+            )
     return rows

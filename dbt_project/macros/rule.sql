@@ -1,9 +1,16 @@
 {#- The value of one parameter of the active rule set, as a SQL literal. Used where SQL
     needs a constant (percentile fractions, a cut-off inside a lambda); models that only compare against
     thresholds join int_rules instead. Read from intermediate.int_rule_parameters (overrides applied), which
-    the calling model therefore depends on. -#}
+    the calling model therefore depends on. In a dbt unit test of such a model the values are those of the rule
+    set in force (the built int_rule_parameters, which every unit test runs after), not a given input. -#}
 {% macro rule(parameter) -%}
-    {%- set relation = ref('int_rule_parameters') -%}
+    {%- if execute and model.resource_type == 'unit_test' -%}
+        {#- A unit test resolves ref() to its given inputs only: name the built model (layer intermediate). -#}
+        {%- set relation = api.Relation.create(database=model.database, schema=generate_schema_name('intermediate', none),
+                                               identifier='int_rule_parameters') -%}
+    {%- else -%}
+        {%- set relation = ref('int_rule_parameters') -%}
+    {%- endif -%}
     {%- if execute -%}
         {%- set query -%}
             select value from {{ relation }} where parameter = '{{ parameter }}'

@@ -8,6 +8,9 @@
 -- when it specialises in a manufacturing industry with the LQ, establishment, employee and
 -- national share thresholds of the rule set (dbt_project/rule_sets/). Its main industry is the
 -- qualifying industry with the highest prevalence index (Sforzi-ISTAT step 4).
+-- Every method's inputs are dependencies whichever method is chosen, so that one parsed project serves
+-- them all (the method can change between runs without a new parse):
+-- depends_on: {{ ref('int_cluster_route_candidates') }}, {{ ref('int_sforzi_istat') }}, {{ ref('int_industry_code_groups') }}
 with cells as (
     select * from {{ ref('int_region_industry_lq') }}
 ),

@@ -19,7 +19,8 @@ from packaging import version
 from pipelines.catalogue import load_catalogue
 from pipelines.defs.ingest.assets import ingest_asset_key
 from pipelines.defs.partitions import WAREHOUSE_POOL
-from pipelines.defs.transform.project import DBT_PROJECT, DBT_TARGET_DIR, set_dbt_environment
+from pipelines.defs.transform.project import DBT_PROJECT, set_dbt_environment
+from pipelines.paths import project_paths
 
 
 def _tables_to_ingest_keys() -> dict[dg.AssetKey, list[dg.AssetKey]]:
@@ -64,8 +65,8 @@ class WarehouseTranslator(DagsterDbtTranslator):
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """dbt build: staging views, intermediate and mart tables, seeds and data tests."""
     set_dbt_environment()
-    # The project's own target folder, so dbt's partial parsing is reused between runs.
-    yield from dbt.cli(["build"], context=context, target_path=DBT_TARGET_DIR).stream()
+    # The warehouse's own target folder: its run results, and dbt's partial parsing reused between its runs.
+    yield from dbt.cli(["build"], context=context, target_path=project_paths().dbt_target_dir).stream()
 
 
 class WarehouseDbtResource(DbtCliResource):

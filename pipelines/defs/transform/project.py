@@ -3,11 +3,14 @@
 The manifest (``dbt_project/target/manifest.json``) is produced by ``dbt parse`` when it
 is missing or older than a file of the dbt project: :func:`ensure_manifest` is called by
 the CLI before the definitions are imported, and ``dagster dev`` does the same through
-``prepare_if_dev``. Nothing parses at import time otherwise.
+``prepare_if_dev``. Nothing parses at import time otherwise. Builds write their artefacts
+(run results, compiled SQL, partial-parse state) and dbt's log beside the warehouse they
+build (``ProjectPaths.dbt_target_dir``, ``ProjectPaths.logs_dir``), never into the project.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -23,8 +26,11 @@ _SOURCES = ("models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.y
 
 
 def set_dbt_environment() -> None:
-    """dbt reads the warehouse path from the environment (dbt_project/profiles.yml)."""
-    os.environ[WAREHOUSE_DB_ENV] = str(project_paths().warehouse_db)
+    """dbt reads the warehouse path from the environment (dbt_project/profiles.yml) and writes its log
+    file beside the warehouse's refresh logs."""
+    paths = project_paths()
+    os.environ[WAREHOUSE_DB_ENV] = str(paths.warehouse_db)
+    os.environ["DBT_LOG_PATH"] = str(paths.logs_dir)
 
 
 def _newest_source_mtime() -> float:
@@ -43,7 +49,18 @@ def manifest_is_stale(manifest: Path | None = None) -> bool:
 
 
 def ensure_manifest() -> Path:
-    """Parse the dbt project if its manifest is missing or stale; return the manifest path."""
+    """Parse the dbt project if its manifest is missing or stale; return the manifest path.
+
+    Processes that start together (two commands, parallel test workers) parse one at a time: the
+    second finds the manifest fresh once the first has written it."""
+    DBT_TARGET_DIR.mkdir(parents=True, exist_ok=True)
+    with open(DBT_TARGET_DIR / ".parse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _parse_if_stale()
+    return DBT_PROJECT.manifest_path
+
+
+def _parse_if_stale() -> None:
     if manifest_is_stale():
         set_dbt_environment()
         dbt = Path(sys.executable).with_name("dbt")
@@ -63,4 +80,3 @@ def ensure_manifest() -> Path:
         )
         if result.returncode != 0:
             raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
-    return DBT_PROJECT.manifest_path

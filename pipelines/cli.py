@@ -104,8 +104,13 @@ def refresh(
     warehouse: WarehouseOption = None,
     publish: Annotated[bool, typer.Option("--publish/--no-publish", help="Publish a release at the end.")] = True,
     rule_set: RuleSetOption = None,
+    full: Annotated[bool, typer.Option("--full", help="Reload every input, changed or not, then rebuild.")] = False,
 ) -> None:
-    """Ingest -> dbt build -> checks -> publish, on the bundled sample by default."""
+    """Load what changed -> dbt build -> checks -> publish, on the bundled sample by default.
+
+    Runs the code location's jobs (reference_job, <country>_statistics_job per changed year,
+    build_and_publish_job) on the local Dagster instance. Inputs whose content is already landed are not
+    loaded again; when nothing changed since the last release, nothing is built or published."""
     paths = _paths(raw, warehouse, rule_set)
     if not paths.raw_dir.is_dir():
         err.print(f"input folder {paths.raw_dir} does not exist; pass an existing folder with --raw.")
@@ -129,7 +134,8 @@ def refresh(
     progress = _Progress(Console(file=sys.stdout, width=console.width))
     try:
         with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-            report = run_refresh(paths, publish_release=publish, on_step_start=progress.start, on_step_end=progress.end)
+            report = run_refresh(paths, publish_release=publish, full=full,
+                                 on_step_start=progress.start, on_step_end=progress.end)
     except CatalogueError as exc:
         err.print(f"[red]error[/red] {exc}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -150,8 +156,24 @@ def refresh(
         raise typer.Exit(EXIT_CHECKS_FAILED)
 
 
+def _print_plan(plan) -> None:
+    if plan is None:
+        return
+    console.print(
+        f"Plan: {plan.loads} load(s) new or changed, {plan.unchanged} unchanged (already landed); "
+        f"{plan.reason}.", highlight=False,
+    )
+    if plan.kept:
+        console.print(f"Kept as landed (no longer in the input folder): {', '.join(plan.kept)}", highlight=False)
+
+
 def _print_summary(paths: ProjectPaths, report, log_path: Path, seconds: float) -> None:
     console.print()
+    _print_plan(report.plan)
+    if report.plan is not None and report.plan.nothing_to_do:
+        console.print(f"Nothing to do in {seconds:.1f}s: the serving release stays {display(paths.published_db)}.",
+                      highlight=False)
+        return
     loads = Table(title="Loaded inputs", show_lines=False, title_justify="left")
     numbers = ("read", "landed", "quarantined", "duplicates merged")
     for col in ("asset", "partition", *numbers):
@@ -176,7 +198,10 @@ def _print_summary(paths: ProjectPaths, report, log_path: Path, seconds: float) 
         for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]):
             console.print(f"  {n:>7,}  {reason}", highlight=False)
 
-    if report.release:
+    if report.release and not report.release.get("published", True):
+        console.print(f"Release {report.release['release_id']} already holds these inputs: nothing new published.",
+                      highlight=False)
+    elif report.release:
         rows = report.release["rows"]
         tables = Table(title=f"Published release {report.release['release_id']}", title_justify="left")
         tables.add_column("table")

@@ -80,6 +80,18 @@ CREATE TABLE IF NOT EXISTS landing.source_files (
     loaded_at TIMESTAMPTZ
 )
 """
+# One row per load of an entry (per country x year for statistics): the hash of what was loaded (the entry's
+# catalogue definition and its files' content), which decides whether a refresh needs to load it again.
+LOADS_DDL = """
+CREATE TABLE IF NOT EXISTS landing.loads (
+    catalogue_entry VARCHAR,
+    country VARCHAR,
+    ref_year INTEGER,
+    input_sha256 VARCHAR,
+    rows_landed BIGINT,
+    loaded_at TIMESTAMPTZ
+)
+"""
 QUARANTINE_COLUMNS: dict[str, str] = {
     "catalogue_entry": "VARCHAR",
     "country": "VARCHAR",

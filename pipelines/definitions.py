@@ -1,10 +1,11 @@
-"""The Dagster code location: assembles assets, checks, jobs and resources."""
+"""The Dagster code location: assembles assets, checks, jobs, the sensor, schedules and resources."""
 
 from __future__ import annotations
 
 import dagster as dg
 
 from pipelines.catalogue import load_catalogue
+from pipelines.defs.automation import build_jobs, build_raw_files_sensor, build_schedules
 from pipelines.defs.ingest.assets import build_ingest_assets
 from pipelines.defs.publish.assets import release
 from pipelines.defs.quality.checks import gx_suites
@@ -13,27 +14,16 @@ from pipelines.defs.transform.project import DBT_PROJECT
 
 DBT_PROJECT.prepare_if_dev()
 
-ingest_assets = build_ingest_assets(load_catalogue())
-
-reference_job = dg.define_asset_job(
-    "reference_job",
-    selection=dg.AssetSelection.groups("reference"),
-    description="Load the reference data (classifications, crosswalks, areas, cluster definitions).",
-)
-ingest_job = dg.define_asset_job(
-    "ingest_job",
-    selection=dg.AssetSelection.groups("landing"),
-    description="Load one country x year partition of the statistics.",
-)
-build_and_publish_job = dg.define_asset_job(
-    "build_and_publish_job",
-    selection=dg.AssetSelection.assets(warehouse_models) | dg.AssetSelection.assets(release),
-    description="dbt build (models and tests), Great Expectations suites, then publish a release.",
-)
+catalogue = load_catalogue()
+ingest_assets = build_ingest_assets(catalogue)
+jobs = build_jobs(catalogue, warehouse_models, gx_suites)
+jobs_by_name = {job.name: job for job in jobs}
 
 defs = dg.Definitions(
     assets=[*ingest_assets, warehouse_models, release],
     asset_checks=[gx_suites],
-    jobs=[reference_job, ingest_job, build_and_publish_job],
+    jobs=jobs,
+    sensors=[build_raw_files_sensor(catalogue, warehouse_models, jobs_by_name)],
+    schedules=build_schedules(jobs_by_name),
     resources={"dbt": dbt_resource()},
 )

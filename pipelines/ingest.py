@@ -40,7 +40,7 @@ import pandera.polars as pa
 import polars as pl
 
 from pipelines.catalogue import CatalogueEntry, SourceFile
-from pipelines.contracts import CONTRACTS, LINEAGE_COLUMNS, SOURCE_FILES_DDL, Contract
+from pipelines.contracts import CONTRACTS, LINEAGE_COLUMNS, LOADS_DDL, SOURCE_FILES_DDL, Contract
 from pipelines.errors import ContractViolation, InputFileError
 from pipelines.paths import display
 from pipelines.sources import LINE_COLUMN, read_source
@@ -66,6 +66,7 @@ class LoadReport:
     reasons: dict[str, int] = field(default_factory=dict)
     files: list[dict] = field(default_factory=list)
     seconds: float = 0.0
+    input_sha256: str = ""
 
     @property
     def rows_read(self) -> int:
@@ -101,6 +102,32 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def entry_sha256(entry: CatalogueEntry) -> str:
+    """Hash of how an entry is read: its catalogue YAML and the layout of its contract."""
+    digest = hashlib.sha256()
+    if entry.yaml_path is not None:
+        digest.update(entry.yaml_path.read_bytes())
+    digest.update(repr((entry.contract.name, entry.contract.field_names)).encode())
+    return digest.hexdigest()
+
+
+def input_sha256(entry: CatalogueEntry, files: list[tuple[str, str]]) -> str:
+    """Hash of one load: the entry's definition and its files, as (name under the entry's folder, SHA-256).
+
+    The same files under another input folder give the same hash; a renamed, added or changed file does not."""
+    digest = hashlib.sha256(entry_sha256(entry).encode())
+    for name, sha in sorted(files):
+        digest.update(f"\n{name}\t{sha}".encode())
+    return digest.hexdigest()
+
+
+def relative_name(entry: CatalogueEntry, path: Path) -> str:
+    """A file's name as the entry's pattern sees it (``it/banks/2016/sportelli_2016.csv``), whatever folder
+    holds the inputs; the run's rule-set file (root ``rule_set``) by its file name."""
+    depth = 1 if entry.root == "rule_set" else len(entry.pattern.split("/"))
+    return "/".join(path.parts[-depth:])
 
 
 def entry_hint(entry: CatalogueEntry) -> str:
@@ -254,6 +281,7 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
                 "`crosscluster refresh`; published releases are not affected)."
             )
     con.execute(SOURCE_FILES_DDL)
+    con.execute(LOADS_DDL)
 
 
 def _write_batch(
@@ -385,6 +413,8 @@ def run_entry(
             con.execute(f"DELETE FROM {contract.table} WHERE {scope}", params)
             con.execute(f"DELETE FROM quarantine.{contract.name} WHERE {scope}", params)
             con.execute(f"DELETE FROM landing.source_files WHERE {scope}", params)
+            con.execute(f"DELETE FROM landing.loads WHERE {scope}", params)
+            hashed: list[tuple[str, str]] = []
             for source, raw in opened:
                 sha = sha256_of(source.path)
                 file_id = con.execute(
@@ -421,6 +451,7 @@ def run_entry(
                     ) from None
                 con.execute("UPDATE landing.source_files SET rows_read = ? WHERE source_file_id = ?", [rows, file_id])
                 report.files.append({"path": display(source.path), "sha256": sha, "rows": rows})
+                hashed.append((relative_name(entry, source.path), sha))
             report.duplicates_merged = _merge_and_flag_duplicates(con, entry, scope, params, country, ref_year, now)
             report.rows_landed = con.execute(f"SELECT count(*) FROM {contract.table} WHERE {scope}", params).fetchone()[
                 0
@@ -435,6 +466,11 @@ def run_entry(
                     counts[reason_kind(part)] += n
             report.rows_quarantined = quarantined
             report.reasons = dict(counts.most_common())
+            report.input_sha256 = input_sha256(entry, hashed)
+            con.execute(
+                "INSERT INTO landing.loads VALUES (?, ?, ?, ?, ?, ?)",
+                [entry.name, country, ref_year, report.input_sha256, report.rows_landed, now],
+            )
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

@@ -26,6 +26,8 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 DEFAULT_WAREHOUSE_DIR = REPO_ROOT / "warehouse"
 RULE_SETS_DIR = DBT_PROJECT_DIR / "rule_sets"
+# The Dagster instance configuration the project ships (DAGSTER_HOME); run history is kept per warehouse.
+DAGSTER_HOME_DIR = REPO_ROOT / "dagster_home"
 DEFAULT_RULE_SET_FILE = RULE_SETS_DIR / "district_v1.csv"
 
 RAW_DIR_ENV = "CROSSCLUSTER_RAW_DIR"
@@ -33,6 +35,8 @@ WAREHOUSE_DIR_ENV = "CROSSCLUSTER_WAREHOUSE_DIR"
 RULE_SET_ENV = "CROSSCLUSTER_RULE_SET"
 # Read by dbt_project/profiles.yml.
 WAREHOUSE_DB_ENV = "CROSSCLUSTER_WAREHOUSE_DB"
+# Read by dagster_home/dagster.yaml: where the instance stores runs, events, schedules and sensor ticks.
+DAGSTER_STORAGE_ENV = "CROSSCLUSTER_DAGSTER_STORAGE"
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,9 @@ class ProjectPaths:
         return self.published_dir / "indicators.duckdb"
 
     @property
-    def dagster_home(self) -> Path:
-        return self.warehouse_dir / "dagster_home"
+    def dagster_storage(self) -> Path:
+        """The Dagster run history of this warehouse (runs, events, schedule and sensor ticks)."""
+        return self.warehouse_dir / "dagster"
 
     @property
     def dbt_target_dir(self) -> Path:
@@ -76,7 +81,7 @@ class ProjectPaths:
         return self.warehouse_dir / "logs"
 
     def ensure(self) -> None:
-        for folder in (self.warehouse_dir, self.releases_dir, self.published_dir, self.dagster_home):
+        for folder in (self.warehouse_dir, self.releases_dir, self.published_dir, self.dagster_storage):
             folder.mkdir(parents=True, exist_ok=True)
 
 

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from pipelines.contracts import CONTRACTS
 from pipelines.paths import REPO_ROOT, ProjectPaths
+from pipelines.plan import build_inputs, dbt_project_sha256, landed_inputs, latest_manifest
 
 # Published tables (marts) and the key their rows are sorted by.
 PUBLISHED_TABLES: dict[str, tuple[str, ...]] = {
@@ -194,6 +195,16 @@ def new_release_id(now: datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%S%fZ")
 
 
+def unchanged_release(paths: ProjectPaths) -> str | None:
+    """The latest release when the warehouse's landed inputs and the dbt project are what it was built from
+    (publishing again would give the same content), else None."""
+    last = latest_manifest(paths)
+    if last is None or last.get("build_inputs") is None:
+        return None
+    current = build_inputs(landed_inputs(paths.warehouse_db), dbt_project_sha256())
+    return last["release_id"] if last["build_inputs"] == current else None
+
+
 def publish(paths: ProjectPaths, *, now: datetime | None = None) -> Release:
     """Write a release from the warehouse marts, then swap the serving file into place."""
     started = time.perf_counter()
@@ -252,6 +263,8 @@ def _write_release_files(paths: ProjectPaths, release_id: str, now: datetime, tm
             "storage_compatibility_version": STORAGE_COMPATIBILITY_VERSION,
             "rule_set": _rule_set(con),
             "inputs": _input_files(con),
+            # What the release is built from, as a refresh compares it (pipelines/plan.py).
+            "build_inputs": build_inputs(landed_inputs(paths.warehouse_db), dbt_project_sha256()),
             "quarantined_rows": _quarantine_counts(con),
             "tables": tables,
         }

@@ -1,17 +1,18 @@
-"""The refresh, step by step, through Dagster in-process runs.
+"""The refresh: the code location's own jobs, run on the local Dagster instance, for what changed.
 
-The Dagster CLI cannot select partitioned and unpartitioned assets in one call, so the
-refresh orders the steps itself:
+1. ``plan``: hash the input folder and compare with what the warehouse holds (pipelines/plan.py); the
+   years found are registered as partitions of their country;
+2. ``reference``: ``reference_job`` for the reference entries whose content changed;
+3. ``ingest``: ``<country>_statistics_job`` for every country x year with new or changed files, selecting only
+   those entries (one run per partition);
+4. ``build`` / ``check`` / ``publish``: one ``build_and_publish_job`` run (dbt build with its tests as asset
+   checks, the Great Expectations suites as blocking checks, then the release), or ``build_job`` when the
+   suites and the release are not wanted.
 
-1. ``reference``: every reference ingest asset (unpartitioned);
-2. ``ingest``: for every country x year with files in the input folder, the statistics
-   assets that have files for it (one run per partition);
-3. ``build``: dbt build (seeds, models, data tests as asset checks);
-4. ``check``: the Great Expectations suites on the marts (blocking asset checks);
-5. ``publish``: the release and the atomic swap of the serving file.
-
-Runs are recorded in the Dagster instance under ``warehouse/dagster_home``, so
-``crosscluster ui`` shows them. A step that fails, or a failed check, stops the refresh before publishing.
+These are the jobs the UI, the schedules and the sensor launch; every run is recorded in the warehouse's
+Dagster storage (``warehouse/dagster/``), so ``crosscluster ui`` shows them. When nothing changed since the
+last release the refresh hashes the inputs, says so and does nothing else. A step that fails, or a failed
+blocking check, stops the refresh before publishing.
 """
 
 from __future__ import annotations
@@ -22,18 +23,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pipelines.catalogue import load_catalogue
-from pipelines.paths import ProjectPaths, display
-
-DAGSTER_YAML = """\
-# Written by crosscluster: every asset that writes the warehouse runs in the pool
-# "warehouse_writer"; one op at a time may hold it.
-concurrency:
-  pools:
-    default_limit: 1
-telemetry:
-  enabled: false
-"""
+from pipelines.paths import DAGSTER_HOME_DIR, ProjectPaths, display
+from pipelines.plan import RefreshPlan, plan_refresh
 
 # Quiet Dagster's console logger during CLI runs; the CLI prints its own progress.
 RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -58,6 +49,7 @@ class RefreshReport:
     checks_failed: list[str] = field(default_factory=list)
     release: dict | None = None
     dbt_execution_seconds: float = 0.0
+    plan: RefreshPlan | None = None
 
     def timings(self) -> dict:
         """Wall time per step, and the part of it that is computation rather than start-up."""
@@ -86,27 +78,17 @@ class RefreshReport:
 
 
 def prepare_environment(paths: ProjectPaths) -> None:
-    """Environment for dbt and Dagster; the instance config is written once."""
-    from pipelines.paths import RAW_DIR_ENV, RULE_SET_ENV, WAREHOUSE_DB_ENV, WAREHOUSE_DIR_ENV
+    """Environment for dbt and Dagster: the project's instance configuration (dagster_home/dagster.yaml)
+    with this warehouse's run history."""
+    from pipelines.paths import DAGSTER_STORAGE_ENV, RAW_DIR_ENV, RULE_SET_ENV, WAREHOUSE_DB_ENV, WAREHOUSE_DIR_ENV
 
     paths.ensure()
     os.environ[RAW_DIR_ENV] = str(paths.raw_dir)
     os.environ[RULE_SET_ENV] = str(paths.rule_set_file)
     os.environ[WAREHOUSE_DIR_ENV] = str(paths.warehouse_dir)
     os.environ[WAREHOUSE_DB_ENV] = str(paths.warehouse_db)
-    os.environ["DAGSTER_HOME"] = str(paths.dagster_home)
-    config = paths.dagster_home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML, encoding="utf-8")
-
-
-def plan_partitions(paths: ProjectPaths) -> dict[tuple[str, int], list[str]]:
-    """(country, year) -> names of the statistics entries that have files for it."""
-    plan: dict[tuple[str, int], list[str]] = {}
-    for entry in load_catalogue():
-        for partition in entry.partitions(paths):
-            plan.setdefault(partition, []).append(entry.name)
-    return dict(sorted(plan.items()))
+    os.environ["DAGSTER_HOME"] = str(DAGSTER_HOME_DIR)
+    os.environ[DAGSTER_STORAGE_ENV] = str(paths.dagster_storage)
 
 
 def _error_of(result) -> tuple[str, str]:
@@ -141,16 +123,74 @@ def _dbt_elapsed(paths: ProjectPaths) -> float:
 
 
 STEPS = ("reference", "ingest", "build", "check", "publish")
+# The ops of the build run and the steps they are reported as.
+BUILD_OPS = {"warehouse_models": ("build", "dbt build and tests"), "gx_suites": ("check", "Great Expectations suites"),
+             "published__release": ("publish", "publish release")}
+
+
+def _op_outcomes(instance, result) -> list[StepOutcome]:
+    """One outcome per op of a run, timed from the run's own step events."""
+    import dagster as dg
+
+    started: dict[str, float] = {}
+    outcomes = []
+    for record in instance.all_logs(result.run_id):
+        event = record.dagster_event
+        if event is None or event.step_key not in BUILD_OPS:
+            continue
+        step, label = BUILD_OPS[event.step_key]
+        if event.event_type == dg.DagsterEventType.STEP_START:
+            started[event.step_key] = record.timestamp
+        elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
+            seconds = record.timestamp - started.get(event.step_key, record.timestamp)
+            outcomes.append(StepOutcome(step, label, event.event_type == dg.DagsterEventType.STEP_SUCCESS, seconds))
+    return outcomes
+
+
+def _record(report: RefreshReport, result) -> None:
+    import dagster as dg
+
+    from pipelines.defs.ingest.assets import CONTRACT_CHECK
+    from pipelines.defs.publish.assets import RELEASE_KEY
+
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        meta = mat.metadata
+        if "rows_read" in meta:
+            report.loads.append(
+                {
+                    "asset": mat.asset_key.to_user_string(),
+                    "partition": mat.partition,
+                    "rows_read": meta["rows_read"].value,
+                    "rows_landed": meta["rows_landed"].value,
+                    "rows_quarantined": meta["rows_quarantined"].value,
+                    "duplicates_merged": meta["duplicates_merged"].value,
+                    "seconds": meta["seconds"].value,
+                    "quarantine_reasons": meta["quarantine_reasons"].value,
+                }
+            )
+        if mat.asset_key == RELEASE_KEY:
+            report.release = {k: v.value for k, v in meta.items()}
+    for evaluation in result.get_asset_check_evaluations():
+        name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+        if evaluation.passed:
+            report.checks_passed += 1
+        elif evaluation.severity == dg.AssetCheckSeverity.WARN or evaluation.check_name == CONTRACT_CHECK:
+            report.checks_warned.append(name)
+        else:
+            report.checks_failed.append(name)
 
 
 def run_refresh(
     paths: ProjectPaths,
     *,
     publish_release: bool = True,
+    full: bool = False,
     steps_to_run: tuple[str, ...] = STEPS,
     on_step_start: Callable[[str, str], None] | None = None,
     on_step_end: Callable[[StepOutcome], None] | None = None,
 ) -> RefreshReport:
+    """Run what the plan says through the code location's jobs; ``full`` reloads every input."""
     prepare_environment(paths)
     from pipelines.defs.transform.project import ensure_manifest
 
@@ -158,81 +198,70 @@ def run_refresh(
 
     import dagster as dg
 
-    from pipelines.definitions import defs, ingest_assets
-    from pipelines.defs.ingest.assets import CONTRACT_CHECK
-    from pipelines.defs.partitions import partition_key
-    from pipelines.defs.publish.assets import RELEASE_KEY, release
-    from pipelines.defs.quality.checks import gx_suites
-    from pipelines.defs.transform.assets import warehouse_models
+    from pipelines.definitions import catalogue, defs, ingest_assets
+    from pipelines.defs.automation import statistics_job_name
+    from pipelines.defs.partitions import partition_key, register_partitions
 
     instance = dg.DagsterInstance.get()
-    resources = defs.resources
-    all_assets = [*ingest_assets, warehouse_models, release, gx_suites]
     report = RefreshReport()
-    by_name = {a.key.path[-1]: a for a in ingest_assets}
+    started = time.perf_counter()
+    plan = plan_refresh(paths, full=full, entries=catalogue)
+    report.plan = plan
+    register_partitions(instance, plan.years_with_files)
+    report.steps.append(StepOutcome("plan", "hash inputs and plan", True, time.perf_counter() - started))
+    publish_release = publish_release and "publish" in steps_to_run
+    if plan.nothing_to_do and publish_release:
+        return report
 
-    steps: list[tuple[str, str, object, str | None]] = [
-        ("reference", "reference data", [a.key for a in ingest_assets if a.key.path[0] == "reference"], None)
-    ]
-    for (country, year), names in plan_partitions(paths).items():
-        key = partition_key(country, year)
-        steps.append(("ingest", f"ingest {country} {year}", [by_name[n].key for n in names], key))
-    # Selecting assets selects every check on them: the GX suites run in their own step.
-    gx_checks = dg.AssetSelection.checks(gx_suites)
-    steps.append(("build", "dbt build and tests", dg.AssetSelection.assets(warehouse_models) - gx_checks, None))
-    steps.append(("check", "Great Expectations suites", gx_checks, None))
-    if publish_release:
-        steps.append(("publish", "publish release", [RELEASE_KEY], None))
+    by_name = {a.key.path[-1]: a.key for a in ingest_assets}
+    runs: list[tuple[str, str, str, list | None, str | None]] = []
+    if plan.reference and "reference" in steps_to_run:
+        runs.append(("reference", "reference data", "reference_job", [by_name[n] for n in plan.reference], None))
+    if "ingest" in steps_to_run:
+        for (country, year), names in plan.partitions.items():
+            runs.append(("ingest", f"ingest {country} {year}", statistics_job_name(country),
+                         [by_name[n] for n in names], partition_key(year)))
+    if "build" in steps_to_run:
+        with_suites = "check" in steps_to_run
+        job = "build_and_publish_job" if with_suites and publish_release else "build_job"
+        selection = None
+        if with_suites and not publish_release:  # the build and the suites (checks of the models), no release
+            from pipelines.defs.transform.assets import warehouse_models
 
-    steps = [s for s in steps if s[0] in steps_to_run]
-    for step, label, keys, pkey in steps:
+            selection = list(warehouse_models.keys)
+            job = "build_and_publish_job"
+        runs.append(("build", "dbt build and tests", job, selection, None))
+
+    for step, label, job_name, selection, pkey in runs:
         if on_step_start:
             on_step_start(step, label)
-        started = time.perf_counter()
-        result = dg.materialize(
-            all_assets,
-            selection=keys,
+        run_started = time.perf_counter()
+        result = defs.resolve_job_def(job_name).execute_in_process(
             instance=instance,
-            resources=resources,
             partition_key=pkey,
+            asset_selection=selection,
             raise_on_error=False,
             run_config=RUN_CONFIG,
             tags={"crosscluster/step": step, "crosscluster/raw_dir": display(paths.raw_dir)},
         )
-        outcome = StepOutcome(step, label, result.success, time.perf_counter() - started)
-        for event in result.get_asset_materialization_events():
-            mat = event.event_specific_data.materialization
-            meta = mat.metadata
-            if "rows_read" in meta:
-                report.loads.append(
-                    {
-                        "asset": mat.asset_key.to_user_string(),
-                        "partition": mat.partition,
-                        "rows_read": meta["rows_read"].value,
-                        "rows_landed": meta["rows_landed"].value,
-                        "rows_quarantined": meta["rows_quarantined"].value,
-                        "duplicates_merged": meta["duplicates_merged"].value,
-                        "seconds": meta["seconds"].value,
-                        "quarantine_reasons": meta["quarantine_reasons"].value,
-                    }
-                )
-            if mat.asset_key == RELEASE_KEY:
-                report.release = {k: v.value for k, v in meta.items()}
-        for evaluation in result.get_asset_check_evaluations():
-            name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
-            if evaluation.passed:
-                report.checks_passed += 1
-            elif evaluation.severity == dg.AssetCheckSeverity.WARN or evaluation.check_name == CONTRACT_CHECK:
-                report.checks_warned.append(name)
-            else:
-                report.checks_failed.append(name)
+        _record(report, result)
         if step == "build":
             report.dbt_execution_seconds = _dbt_elapsed(paths)
+            outcomes = _op_outcomes(instance, result) or [
+                StepOutcome(step, label, result.success, time.perf_counter() - run_started)]
+        else:
+            outcomes = [StepOutcome(step, label, result.success, time.perf_counter() - run_started)]
         if not result.success:
-            outcome.error, outcome.error_class = _error_of(result)
-        report.steps.append(outcome)
-        if on_step_end:
-            on_step_end(outcome)
-        if not outcome.ok or report.checks_failed:
+            error, error_class = _error_of(result)
+            failed = next((o for o in outcomes if not o.ok), None)
+            if failed is None:
+                failed = StepOutcome(step, label, False, time.perf_counter() - run_started)
+                outcomes.append(failed)
+            failed.error, failed.error_class = error, error_class
+        for outcome in outcomes:
+            report.steps.append(outcome)
+            if on_step_end:
+                on_step_end(outcome)
+        if not result.success or report.checks_failed:
             break
     return report

@@ -1,7 +1,8 @@
 """Asset factory: one asset per catalogue entry in assets/.
 
 Reference entries are unpartitioned assets ``reference/<entry>``; statistics entries are
-``landing/<entry>`` partitioned by country x reference year. Each asset is a thin shell
+``landing/<entry>`` partitioned by the reference years of their country that have files
+(pipelines/defs/partitions.py). Each asset is a thin shell
 over :func:`pipelines.ingest.run_entry`: it finds the files, loads them and reports row
 counts, quarantine reasons and file hashes as metadata, plus a blocking contract check.
 """
@@ -9,7 +10,7 @@ counts, quarantine reasons and file hashes as metadata, plus a blocking contract
 import dagster as dg
 
 from pipelines.catalogue import CatalogueEntry
-from pipelines.defs.partitions import WAREHOUSE_POOL, country_year_partitions
+from pipelines.defs.partitions import WAREHOUSE_POOL, country_partitions
 from pipelines.ingest import LoadReport, run_entry
 from pipelines.paths import project_paths
 from pipelines.warehouse import connect
@@ -54,16 +55,16 @@ def _check_result(key: dg.AssetKey, load: LoadReport) -> dg.AssetCheckResult:
     )
 
 
-def build_ingest_asset(
-    entry: CatalogueEntry, upstream: list[dg.AssetKey], partitions_def: dg.PartitionsDefinition | None
-) -> dg.AssetsDefinition:
+def build_ingest_asset(entry: CatalogueEntry, upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
     key = ingest_asset_key(entry)
 
     @dg.asset(
         key=key,
         deps=upstream,
         group_name="landing" if entry.is_partitioned else "reference",
-        partitions_def=partitions_def if entry.is_partitioned else None,
+        partitions_def=country_partitions(entry.country) if entry.is_partitioned else None,
+        # A year of the country for which this entry has no file: nothing is landed and nothing materialized.
+        output_required=False,
         pool=WAREHOUSE_POOL,
         kinds={"duckdb", "polars"},
         description=f"{entry.title}. Loads {entry.contract.table} through assets/{entry.name}.yaml.",
@@ -85,19 +86,18 @@ def build_ingest_asset(
         paths.ensure()
         country = ref_year = None
         if entry.is_partitioned:
-            keys = context.partition_key.keys_by_dimension
-            country, ref_year = keys["country"], int(keys["ref_year"])
-            if country != entry.country:
-                files = []
-            else:
-                files = entry.find_files(paths, ref_year)
+            country, ref_year = entry.country, int(context.partition_key)
+            files = entry.find_files(paths, ref_year)
         else:
             files = entry.find_files(paths)
         if not files:
-            where = "for this partition " if entry.is_partitioned else ""
+            where = f"for {country} {ref_year} " if entry.is_partitioned else ""
             message = f"{entry.name}: no input file {where}matches {entry.pattern} under {entry.base_dir(paths)}"
+            if entry.is_partitioned:
+                context.log.info(f"{message}: nothing to land, no materialization")
+                return
             # Reference inputs in the input folder (an office's own labour-market-area map) are optional.
-            optional = not entry.is_partitioned and entry.root == "raw"
+            optional = entry.root == "raw"
             (context.log.info if optional else context.log.warning)(message)
         con = connect(paths)
         try:
@@ -115,7 +115,6 @@ def build_ingest_asset(
 
 
 def build_ingest_assets(entries: list[CatalogueEntry]) -> list[dg.AssetsDefinition]:
-    partitions_def = country_year_partitions(entries)
     by_contract: dict[str, list[dg.AssetKey]] = {}
     for e in entries:
         if not e.is_partitioned:
@@ -125,5 +124,5 @@ def build_ingest_assets(entries: list[CatalogueEntry]) -> list[dg.AssetsDefiniti
         # A reference target may name a subset ("employment_bands:DENUE"): depend on the contract.
         targets = {t.split(":", 1)[0] for t in e.references.values()}
         upstream = [k for target in sorted(targets) for k in by_contract.get(target, [])]
-        assets.append(build_ingest_asset(e, upstream, partitions_def))
+        assets.append(build_ingest_asset(e, upstream))
     return assets

@@ -53,7 +53,14 @@ class WarehouseTranslator(DagsterDbtTranslator):
                 deps.extend(dg.AssetDep(k) for k in replacement)
         # Seeds live in the reference schema but are part of the dbt build, not of ingest.
         group = "seeds" if props["resource_type"] == "seed" else schema
-        return spec.replace_attributes(key=dg.AssetKey([schema, props["name"]]), group_name=group, deps=deps)
+        return spec.replace_attributes(
+            key=dg.AssetKey([schema, props["name"]]),
+            group_name=group,
+            deps=deps,
+            # Under the daemon, a landed partition (or reference table) is followed by the rebuild without a
+            # manual step; runs that already include the rebuild leave nothing for it to do.
+            automation_condition=dg.AutomationCondition.eager(),
+        )
 
 
 @dbt_assets(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.catalogue import load_catalogue
-from pipelines.defs.partitions import WAREHOUSE_POOL, partition_key
+from pipelines.defs.partitions import WAREHOUSE_POOL
 from pipelines.publish import PUBLISHED_TABLES
 
 
@@ -34,11 +34,14 @@ def test_definitions_load_with_checks_pools_and_partitions():
     ]:
         assert assets_def.op.pool == WAREHOUSE_POOL
 
-    # Statistics are partitioned country x year; the staging model reads every ingest asset of its table.
-    cbp = defs.resolve_assets_def(dg.AssetKey(["landing", "us_cbp_county"]))
-    assert isinstance(cbp.partitions_def, dg.MultiPartitionsDefinition)
-    assert partition_key("US", 2021) in cbp.partitions_def.get_partition_keys()
-    assert str(partition_key("US", 2021)) == "US|2021"
+    # Statistics are partitioned by their country's years (dynamic: only years with files are keys); reference
+    # data is not partitioned. The staging model reads every ingest asset of its table.
+    for entry in load_catalogue():
+        assets_def = defs.resolve_assets_def(dg.AssetKey(["landing" if entry.is_partitioned else "reference", entry.name]))
+        if entry.is_partitioned:
+            assert assets_def.partitions_def == dg.DynamicPartitionsDefinition(name=f"{entry.country.lower()}_years")
+        else:
+            assert assets_def.partitions_def is None
     parents = {
         k.to_user_string() for k in graph.get(dg.AssetKey(["staging", "stg_landing__area_industry"])).parent_keys
     }

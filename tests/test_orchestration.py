@@ -115,10 +115,40 @@ def test_definitions_hold_the_jobs_schedules_sensor_and_only_real_partitions(ref
     assert registered == {c: sorted(str(y) for y in years) for c, years in _years_in_folder(SAMPLE_RAW_DIR).items()}
 
 
-def test_no_change_refresh_does_nothing_and_one_changed_partition_is_all_that_moves(office):
+READER = """
+import json, sys, time, pathlib, duckdb
+db, stop = sys.argv[1], pathlib.Path(sys.argv[2])
+seen, errors = [], []
+while not stop.exists():
+    try:
+        con = duckdb.connect(db, read_only=True)
+        release_id, manifest = con.execute("select release_id, manifest_json from release_info").fetchone()
+        tables = json.loads(manifest)["tables"]
+        # A complete release: every table holds the rows its own manifest says.
+        for table, meta in tables.items():
+            n = con.execute(f"select count(*) from {table}").fetchone()[0]
+            if n != meta["rows"]:
+                errors.append(f"{release_id} {table}: {n} rows, manifest says {meta['rows']}")
+        con.close()
+        if not seen or seen[-1] != release_id:
+            seen.append(release_id)
+    except Exception as exc:
+        errors.append(repr(exc))
+    time.sleep(0.05)
+print(json.dumps({"seen": seen, "errors": errors}))
+"""
+
+
+def test_no_change_refresh_does_nothing_and_one_changed_partition_is_all_that_moves(office, tmp_path):
+    import subprocess
+    import sys
+
     from pipelines.refresh import run_refresh
 
     paths = office
+    stop = tmp_path / "stop-reader"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(paths.published_db), str(stop)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     before_release = _latest_release(paths)
     releases = sorted(p.name for p in paths.releases_dir.iterdir())
 
@@ -154,6 +184,19 @@ def test_no_change_refresh_does_nothing_and_one_changed_partition_is_all_that_mo
     moved = {(country, year) for (table, country, year), fp in published_after.items()
              if fp != published_before[(table, country, year)]}
     assert moved == {("IT", 2021)}
+
+    # A second change and refresh, while the reader goes on: it saw only complete releases, and no error.
+    second_release = _latest_release(paths)
+    _add_bank_branches(paths.raw_dir)
+    assert run_refresh(paths).ok
+    third_release = _latest_release(paths)
+    stop.touch()
+    out, err = reader.communicate(timeout=60)
+    assert reader.returncode == 0, err
+    seen = json.loads(out)
+    assert seen["errors"] == []
+    assert seen["seen"][0] == before_release and seen["seen"][-1] == third_release
+    assert set(seen["seen"]) <= {before_release, second_release, third_release}
 
 
 def test_sensor_requests_one_run_per_changed_partition_and_its_run_publishes(office):

@@ -535,14 +535,29 @@ def releases(warehouse: WarehouseOption = None) -> None:
 
 
 @app.command()
-def ui(warehouse: WarehouseOption = None, port: int = 3000) -> None:
-    """Start the Dagster UI (dagster dev -w workspace.yaml) on this project."""
+def ui(raw: RawOption = None, warehouse: WarehouseOption = None, port: int = 3000) -> None:
+    """Start the Dagster UI and daemon (dagster dev -w workspace.yaml) on this project: runs, checks, the
+    schedules and the sensor on the input folder (turn them on in the UI)."""
     from pipelines.refresh import prepare_environment
 
-    paths = _paths(None, warehouse)
+    paths = _paths(raw, warehouse)
     prepare_environment(paths)
     dagster = shutil.which("dagster") or str(Path(sys.executable).with_name("dagster"))
     cmd = [dagster, "dev", "-w", str(REPO_ROOT / "workspace.yaml"), "-p", str(port)]
+    console.print(" ".join(cmd), highlight=False)
+    raise typer.Exit(subprocess.call(cmd, cwd=REPO_ROOT, env=os.environ.copy()))
+
+
+@app.command()
+def daemon(raw: RawOption = None, warehouse: WarehouseOption = None) -> None:
+    """Run the Dagster daemon alone (no UI), for unattended operation: the schedules and the sensor that are
+    turned on run their jobs; run history and logs go to the warehouse's Dagster storage."""
+    from pipelines.refresh import prepare_environment
+
+    paths = _paths(raw, warehouse)
+    prepare_environment(paths)
+    daemon_cmd = shutil.which("dagster-daemon") or str(Path(sys.executable).with_name("dagster-daemon"))
+    cmd = [daemon_cmd, "run", "-w", str(REPO_ROOT / "workspace.yaml")]
     console.print(" ".join(cmd), highlight=False)
     raise typer.Exit(subprocess.call(cmd, cwd=REPO_ROOT, env=os.environ.copy()))
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import pytest
 
 from pipelines.paths import SAMPLE_RAW_DIR, ProjectPaths
 from pipelines.publish import table_fingerprint
@@ -26,28 +25,6 @@ def _years_in_folder(raw: Path) -> dict[str, set[int]]:
         if path.is_file() and len(parts) == 4 and re.fullmatch(r"\d{4}", parts[2]):
             found.setdefault(parts[0].upper(), set()).add(int(parts[2]))
     return found
-
-
-def _copy_warehouse(paths: ProjectPaths, target: Path) -> None:
-    shutil.copytree(paths.warehouse_dir, target, ignore=shutil.ignore_patterns("dbt_target", "logs"))
-
-
-@pytest.fixture()
-def office(refreshed, tmp_path, monkeypatch):
-    """A copy of the refreshed sample (warehouse, run history, releases) with its own copy of the input folder,
-    set up as `crosscluster` sets up a process (environment restored after the test)."""
-    from pipelines.paths import DAGSTER_STORAGE_ENV, RAW_DIR_ENV, RULE_SET_ENV, WAREHOUSE_DB_ENV, WAREHOUSE_DIR_ENV
-    from pipelines.refresh import prepare_environment
-
-    source, _ = refreshed
-    raw = tmp_path / "raw"
-    shutil.copytree(SAMPLE_RAW_DIR, raw)
-    _copy_warehouse(source, tmp_path / "warehouse")
-    paths = ProjectPaths(raw, tmp_path / "warehouse")
-    for name in (RAW_DIR_ENV, RULE_SET_ENV, WAREHOUSE_DIR_ENV, WAREHOUSE_DB_ENV, DAGSTER_STORAGE_ENV, "DAGSTER_HOME"):
-        monkeypatch.setenv(name, "")
-    prepare_environment(paths)
-    return paths
 
 
 def _add_bank_branches(raw: Path, relative: Path = BANKS_2021, extra: int = 5) -> dict[str, int]:

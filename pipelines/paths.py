@@ -26,6 +26,8 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 DEFAULT_WAREHOUSE_DIR = REPO_ROOT / "warehouse"
 RULE_SETS_DIR = DBT_PROJECT_DIR / "rule_sets"
+# What the dbt project's content is (models, macros, seeds, tests, configuration), under DBT_PROJECT_DIR.
+DBT_PROJECT_SOURCES = ("models", "macros", "seeds", "tests", "dbt_project.yml")
 # The Dagster instance configuration the project ships (DAGSTER_HOME); run history is kept per warehouse.
 DAGSTER_HOME_DIR = REPO_ROOT / "dagster_home"
 DEFAULT_RULE_SET_FILE = RULE_SETS_DIR / "district_v1.csv"

@@ -26,12 +26,9 @@ import duckdb
 
 from pipelines.catalogue import CatalogueEntry, load_catalogue
 from pipelines.ingest import input_sha256, relative_name, sha256_of
-from pipelines.paths import DBT_PROJECT_DIR, ProjectPaths
+from pipelines.paths import DBT_PROJECT_DIR, DBT_PROJECT_SOURCES, ProjectPaths
 
 LoadKey = tuple[str, str | None, int | None]  # catalogue entry, country, ref_year (None for reference)
-
-# What the dbt project's content is (models, macros, seeds, tests, configuration).
-DBT_PROJECT_SOURCES = ("models", "macros", "seeds", "tests", "dbt_project.yml")
 
 
 def load_key_text(key: LoadKey) -> str:

@@ -18,11 +18,12 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from pipelines.paths import DBT_PROJECT_DIR, WAREHOUSE_DB_ENV, project_paths
+from pipelines.paths import DBT_PROJECT_DIR, DBT_PROJECT_SOURCES, WAREHOUSE_DB_ENV, project_paths
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 DBT_TARGET_DIR = DBT_PROJECT_DIR / "target"
-_SOURCES = ("models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml")
+# The manifest depends on the project's content and on its profile.
+_SOURCES = (*DBT_PROJECT_SOURCES, "profiles.yml")
 
 
 def set_dbt_environment() -> None:

@@ -1,6 +1,8 @@
 """The ``crosscluster`` command.
 
-Exit codes: 0 ok; 1 checks failed (or a build step failed); 2 bad usage or unreadable input.
+Exit codes: 0 ok; 1 checks failed, a build step failed, or another refresh holds the warehouse (lock or pool
+slot); 2 bad usage or unreadable input; 128 + the signal number when a refresh is stopped (130 Ctrl-C, 143
+SIGTERM).
 Progress is drawn on a terminal and printed as plain lines when the output is piped.
 """
 
@@ -10,9 +12,11 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +26,8 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines.paths import REPO_ROOT, ProjectPaths, display, project_paths
+from pipelines.refresh_lock import DEFAULT_WAIT_SECONDS
+from pipelines.stopping import StopRequests
 
 app = typer.Typer(
     add_completion=False,
@@ -90,10 +96,16 @@ class _Progress:
         else:
             self.out.print(f"{label} ...", highlight=False)
 
-    def end(self, outcome) -> None:
+    def stop(self) -> None:
         if self._status is not None:
             self._status.stop()
             self._status = None
+
+    def notice(self, text: str) -> None:
+        self.out.print(text, highlight=False)
+
+    def end(self, outcome) -> None:
+        self.stop()
         mark = "[green]OK[/green]" if outcome.ok else "[red]FAILED[/red]"
         self.out.print(f"  {mark} {outcome.label} ({outcome.seconds:.1f}s)", highlight=False)
 
@@ -105,6 +117,14 @@ def refresh(
     publish: Annotated[bool, typer.Option("--publish/--no-publish", help="Publish a release at the end.")] = True,
     rule_set: RuleSetOption = None,
     full: Annotated[bool, typer.Option("--full", help="Reload every input, changed or not, then rebuild.")] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="When another refresh of this warehouse runs, wait for it instead of "
+                           "exiting with 1.")
+    ] = False,
+    wait_seconds: Annotated[
+        float, typer.Option("--wait-seconds", help="How long --wait waits for another refresh, and a refresh waits "
+                            "for the warehouse's pool slot held by a daemon run, before exit 1.")
+    ] = DEFAULT_WAIT_SECONDS,
 ) -> None:
     """Load what changed -> dbt build -> checks -> publish, on the bundled sample by default.
 
@@ -124,21 +144,48 @@ def refresh(
     )
     log_dir = paths.logs_dir
     log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"refresh-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.log"
+    # One log per refresh: the time and the process id name it.
+    log_path = log_dir / f"refresh-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}.log"
 
     from pipelines.catalogue import CatalogueError
-    from pipelines.refresh import run_refresh
+    from pipelines.refresh import SlotWaitTimeout, run_refresh
+    from pipelines.refresh_lock import RefreshLockHeld
 
-    # dbt's output (re-emitted by dagster-dbt on stdout) goes to the run log; progress
-    # lines go to the terminal.
+    # dbt's output (re-emitted by dagster-dbt on stdout), Dagster's warnings and errors with their stack traces
+    # and library warnings go to the run log; progress lines and one-line errors go to the terminal.
     progress = _Progress(Console(file=sys.stdout, width=console.width))
+    # SIGTERM (a scheduler, `timeout`, systemd) stops the refresh as Ctrl-C does.
+    stop = StopRequests()
     try:
-        with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-            report = run_refresh(paths, publish_release=publish, full=full,
-                                 on_step_start=progress.start, on_step_end=progress.end)
-    except CatalogueError as exc:
+        with (
+            stop,
+            open(log_path, "w", encoding="utf-8") as log,
+            contextlib.redirect_stdout(log),
+            contextlib.redirect_stderr(log),
+        ):
+            try:
+                report = run_refresh(paths, publish_release=publish, full=full,
+                                     on_step_start=progress.start, on_step_end=progress.end,
+                                     on_notice=progress.notice, should_stop=stop.requested,
+                                     wait_seconds=wait_seconds if wait else None)
+            except BaseException:
+                # The whole story goes to the log; the terminal gets one line (below).
+                traceback.print_exc(file=log)
+                raise
+    except (CatalogueError, RefreshLockHeld, SlotWaitTimeout) as exc:
+        progress.stop()
         err.print(f"[red]error[/red] {exc}", highlight=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        err.print(f"Run log: {display(log_path)}", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT if isinstance(exc, CatalogueError) else EXIT_CHECKS_FAILED) from None
+    except KeyboardInterrupt:
+        progress.stop()
+        signum = stop.signum or signal.SIGINT
+        err.print(
+            f"refresh stopped ({signal.Signals(signum).name}): the run in progress is marked canceled and its slot "
+            f"and the refresh lock are released; the published release is unchanged. Run log: {display(log_path)}",
+            highlight=False,
+        )
+        raise typer.Exit(128 + signum) from None
     wall = time.perf_counter() - started
     timings = {"wall_seconds": round(wall, 3), **report.timings()}
     log_path.with_suffix(".json").write_text(json.dumps(timings, indent=2) + "\n", encoding="utf-8")

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.contracts import CONTRACTS
-from pipelines.paths import REPO_ROOT, ProjectPaths
+from pipelines.paths import REPO_ROOT, ProjectPaths, display
 from pipelines.plan import build_inputs, dbt_project_sha256, landed_inputs, latest_manifest
 
 # Published tables (marts) and the key their rows are sorted by.
@@ -217,8 +217,10 @@ def publish(paths: ProjectPaths, *, now: datetime | None = None) -> Release:
     served = False
     try:
         manifest = _write_release_files(paths, release_id, now, tmp_dir)
+        _build_serving_file(paths, tmp_dir, manifest, tmp_db)
+        # Two renames: the release folder, then the serving file. A process killed between them leaves a folder
+        # newer than the served release, which the next refresh removes (reconcile_releases).
         os.rename(tmp_dir, final_dir)
-        _build_serving_file(paths, final_dir, manifest, tmp_db)
         os.replace(tmp_db, paths.published_db)
         served = True
         _write_json_atomically(
@@ -347,12 +349,52 @@ def _write_json_atomically(path: Path, payload: dict) -> None:
     os.replace(tmp, path)
 
 
+def served_release_id(paths: ProjectPaths) -> str | None:
+    """The release the serving file holds (its release_info), or None when there is none."""
+    if not paths.published_db.exists():
+        return None
+    con = duckdb.connect(str(paths.published_db), read_only=True)
+    try:
+        return con.execute("select release_id from release_info").fetchone()[0]
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+
+
+def reconcile_releases(paths: ProjectPaths) -> list[str]:
+    """After a publish that was killed: remove release folders newer than the served release (never served)
+    and point latest.json at the served release. Returns what was changed."""
+    served = served_release_id(paths)
+    changed: list[str] = []
+    if served is None or not paths.releases_dir.exists():
+        return changed  # nothing served (yet, or the file was removed by hand): no folder is judged
+    for folder in sorted(paths.releases_dir.iterdir()):
+        if folder.is_dir() and not folder.name.startswith(".") and folder.name > served:
+            if (folder / "manifest.json").exists() or not any(folder.iterdir()):
+                shutil.rmtree(folder, ignore_errors=True)
+                changed.append(f"{display(folder)} (never served)")
+    pointer = paths.releases_dir / "latest.json"
+    current = json.loads(pointer.read_text(encoding="utf-8")).get("release_id") if pointer.exists() else None
+    if current != served and (paths.releases_dir / served / "manifest.json").exists():
+        created = json.loads((paths.releases_dir / served / "manifest.json").read_text(encoding="utf-8"))
+        _write_json_atomically(
+            pointer, {"release_id": served, "directory": served, "published_at": created["created_at"]}
+        )
+        changed.append(f"{display(pointer)} (now {served}, the served release)")
+    return changed
+
+
 def list_releases(paths: ProjectPaths) -> list[dict]:
+    """The published releases: complete folders up to the one the serving file holds."""
     out = []
     if not paths.releases_dir.exists():
         return out
+    served = served_release_id(paths)
     for manifest_path in sorted(paths.releases_dir.glob("*/manifest.json")):
         if manifest_path.parent.name.startswith("."):  # a publish in progress or interrupted, never a release
+            continue
+        if served is not None and manifest_path.parent.name > served:  # written by a publish that never served it
             continue
         m = json.loads(manifest_path.read_text(encoding="utf-8"))
         out.append(

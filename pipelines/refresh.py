@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from pipelines.paths import DAGSTER_HOME_DIR, ProjectPaths, display
 from pipelines.plan import RefreshPlan, plan_refresh
+from pipelines.refresh_lock import DEFAULT_WAIT_SECONDS, REFRESH_HOST_TAG, REFRESH_ID_TAG, REFRESH_PID_TAG
 
 # Quiet Dagster's console logger during CLI runs; the CLI prints its own progress.
 RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -181,6 +182,77 @@ def _record(report: RefreshReport, result) -> None:
             report.checks_failed.append(name)
 
 
+class SlotWaitTimeout(Exception):
+    """The warehouse's pool slot stayed held by another run longer than the refresh may wait."""
+
+
+def _wait_for_pool(
+    instance,
+    refresh_id: str,
+    wait_seconds: float,
+    on_wait: Callable[[str], None] | None,
+    should_stop: Callable[[], bool],
+    poll: float = 1.0,
+) -> None:
+    """Wait until no run other than this refresh's holds the warehouse's pool slot; say what it waits for."""
+    from pipelines.defs.partitions import WAREHOUSE_POOL
+
+    storage = instance.event_log_storage
+    if not storage.supports_global_concurrency_limits:
+        return
+    deadline = time.monotonic() + wait_seconds
+    told = False
+    while True:
+        holders = sorted({slot.run_id for slot in storage.get_concurrency_info(WAREHOUSE_POOL).claimed_slots})
+        runs = [instance.get_run_by_id(run_id) for run_id in holders]
+        others = [r for r in runs if r is not None and r.tags.get(REFRESH_ID_TAG) != refresh_id]
+        if not others:
+            return
+        what = ", ".join(f"run {r.run_id[:8]} of {r.job_name}" for r in others)
+        if time.monotonic() >= deadline:
+            raise SlotWaitTimeout(
+                f"the pool slot {WAREHOUSE_POOL!r} is still held by {what} after {wait_seconds:.0f}s. Let that "
+                "run finish (crosscluster ui shows it), or cancel it there, then run the refresh again."
+            )
+        if on_wait is not None and not told:
+            on_wait(f"waiting for the pool slot {WAREHOUSE_POOL!r}, held by {what} (giving up after "
+                    f"{wait_seconds:.0f}s)")
+            told = True
+        if should_stop():
+            raise KeyboardInterrupt
+        time.sleep(poll)
+
+
+def _stop_interrupted_runs(
+    instance, paths: ProjectPaths, refresh_id: str, also_ended: str | None = None
+) -> list[str]:
+    """After SIGTERM or Ctrl-C: mark this refresh's unfinished runs canceled, free their slots and remove
+    what an interrupted publish wrote; the serving release is untouched."""
+    import dagster as dg
+
+    from pipelines.refresh_lock import IN_PROGRESS, remove_publish_leftovers
+
+    canceled = []
+    records = instance.get_run_records(
+        filters=dg.RunsFilter(
+            tags={REFRESH_ID_TAG: refresh_id}, statuses=[dg.DagsterRunStatus[s] for s in IN_PROGRESS]
+        )
+    )
+    runs = [record.dagster_run for record in records]
+    ended = instance.get_run_by_id(also_ended) if also_ended else None
+    if ended is not None and ended.status != dg.DagsterRunStatus.CANCELED:
+        runs.append(ended)  # failed by the interruption inside a step: canceled is what happened
+    for run in runs:
+        instance.report_run_canceled(run, "Canceled: the refresh was stopped (SIGTERM or Ctrl-C).")
+        canceled.append(run.run_id)
+    storage = instance.event_log_storage
+    if storage.supports_global_concurrency_limits:
+        for run_id in canceled:
+            storage.free_concurrency_slots_for_run(run_id)
+    remove_publish_leftovers(paths)
+    return canceled
+
+
 def run_refresh(
     paths: ProjectPaths,
     *,
@@ -189,8 +261,41 @@ def run_refresh(
     steps_to_run: tuple[str, ...] = STEPS,
     on_step_start: Callable[[str, str], None] | None = None,
     on_step_end: Callable[[StepOutcome], None] | None = None,
+    on_notice: Callable[[str], None] | None = None,
+    wait_seconds: float | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> RefreshReport:
-    """Run what the plan says through the code location's jobs; ``full`` reloads every input."""
+    """Run what the plan says through the code location's jobs; ``full`` reloads every input.
+
+    Holds the warehouse's refresh lock throughout (:mod:`pipelines.refresh_lock`): raises
+    :class:`RefreshLockHeld` when another refresh runs (after ``wait_seconds`` when given), and first recovers
+    from refreshes that died (told through ``on_notice``). A KeyboardInterrupt (Ctrl-C, or SIGTERM turned into
+    one by the CLI), or ``should_stop()`` turning true, cancels the run in progress, frees its slot and raises
+    KeyboardInterrupt."""
+    from pipelines.refresh_lock import refresh_lock
+
+    with refresh_lock(paths, wait_seconds=wait_seconds, on_wait=lambda owner: on_notice and on_notice(
+        f"waiting for the refresh lock, held by {owner.describe() if owner else 'another refresh'} "
+        f"(giving up after {wait_seconds:.0f}s)"
+    )) as held:
+        return _run_locked(paths, held, publish_release=publish_release, full=full, steps_to_run=steps_to_run,
+                           on_step_start=on_step_start, on_step_end=on_step_end, on_notice=on_notice,
+                           should_stop=should_stop, wait_seconds=DEFAULT_WAIT_SECONDS if wait_seconds is None else wait_seconds)
+
+
+def _run_locked(
+    paths: ProjectPaths,
+    held,
+    *,
+    publish_release: bool,
+    full: bool,
+    steps_to_run: tuple[str, ...],
+    on_step_start: Callable[[str, str], None] | None,
+    on_step_end: Callable[[StepOutcome], None] | None,
+    on_notice: Callable[[str], None] | None,
+    should_stop: Callable[[], bool],
+    wait_seconds: float,
+) -> RefreshReport:
     prepare_environment(paths)
     from pipelines.defs.transform.project import ensure_manifest
 
@@ -201,8 +306,13 @@ def run_refresh(
     from pipelines.definitions import catalogue, defs, ingest_assets
     from pipelines.defs.automation import statistics_job_name
     from pipelines.defs.partitions import partition_key, register_partitions
+    from pipelines.refresh_lock import recover
 
     instance = dg.DagsterInstance.get()
+    refresh_id = held.owner.refresh_id
+    recovery = recover(instance, paths, refresh_id, held.previous_owner)
+    if recovery.anything and on_notice:
+        on_notice(recovery.describe())
     report = RefreshReport()
     started = time.perf_counter()
     plan = plan_refresh(paths, full=full, entries=catalogue)
@@ -232,18 +342,34 @@ def run_refresh(
             job = "build_and_publish_job"
         runs.append(("build", "dbt build and tests", job, selection, None))
 
+    tags = {
+        "crosscluster/raw_dir": display(paths.raw_dir),
+        REFRESH_ID_TAG: refresh_id,
+        REFRESH_PID_TAG: str(held.owner.pid),
+        REFRESH_HOST_TAG: held.owner.host,
+    }
     for step, label, job_name, selection, pkey in runs:
+        _wait_for_pool(instance, refresh_id, wait_seconds, on_notice, should_stop)
+        if should_stop():
+            raise KeyboardInterrupt
         if on_step_start:
             on_step_start(step, label)
         run_started = time.perf_counter()
-        result = defs.resolve_job_def(job_name).execute_in_process(
-            instance=instance,
-            partition_key=pkey,
-            asset_selection=selection,
-            raise_on_error=False,
-            run_config=RUN_CONFIG,
-            tags={"crosscluster/step": step, "crosscluster/raw_dir": display(paths.raw_dir)},
-        )
+        try:
+            result = defs.resolve_job_def(job_name).execute_in_process(
+                instance=instance,
+                partition_key=pkey,
+                asset_selection=selection,
+                raise_on_error=False,
+                run_config=RUN_CONFIG,
+                tags={"crosscluster/step": step, **tags},
+            )
+        except KeyboardInterrupt:
+            _stop_interrupted_runs(instance, paths, refresh_id)
+            raise
+        if should_stop():  # the signal reached Dagster's handlers during the run, which ended it
+            _stop_interrupted_runs(instance, paths, refresh_id, also_ended=result.run_id)
+            raise KeyboardInterrupt
         _record(report, result)
         if step == "build":
             report.dbt_execution_seconds = _dbt_elapsed(paths)

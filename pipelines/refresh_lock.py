@@ -1,0 +1,235 @@
+"""One refresh at a time per warehouse, and recovery from refreshes that died.
+
+The lock is ``warehouse/refresh.lock``: an advisory ``flock`` on the file, taken before the first step and
+released on exit. The kernel releases a ``flock`` when its process dies, however it dies (SIGKILL included),
+so a dead owner never blocks the next refresh; the file's content (PID, host, start time, refresh id) says who
+holds it, for the message a second refresh prints and for the recovery of what a dead refresh left behind.
+
+Recovery (:func:`recover`) runs once the lock is held. Every run a refresh launches carries the refresh's id as
+a tag; a run of another refresh that is still marked in progress cannot be running (its refresh would hold the
+lock), so it is marked failed with the reason, and its pool slots are freed. Temporary release folders and
+serving files of an interrupted publish are removed. Runs launched by the Dagster daemon (schedules, sensor)
+carry no refresh id and are left to the daemon.
+
+The lock is local to one machine: it does not protect a warehouse on a network file system shared by several
+machines (run the refresh of a warehouse on one machine).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import shutil
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipelines.paths import ProjectPaths, display
+
+LOCK_FILE_NAME = "refresh.lock"
+# How long `crosscluster refresh --wait` waits for the lock, and a refresh waits for a pool slot, by default.
+DEFAULT_WAIT_SECONDS = 3600.0
+REFRESH_ID_TAG = "crosscluster/refresh_id"
+REFRESH_PID_TAG = "crosscluster/pid"
+REFRESH_HOST_TAG = "crosscluster/host"
+
+
+class RefreshLockHeld(Exception):
+    """Another refresh holds the warehouse's lock (an expected condition, not a defect)."""
+
+
+@dataclass(frozen=True)
+class LockOwner:
+    pid: int
+    host: str
+    started_at: str
+    refresh_id: str
+
+    def describe(self) -> str:
+        return f"PID {self.pid} on {self.host}"
+
+
+def lock_path(paths: ProjectPaths) -> Path:
+    return paths.warehouse_dir / LOCK_FILE_NAME
+
+
+def _read_owner(handle) -> LockOwner | None:
+    handle.seek(0)
+    text = handle.read().decode("utf-8", errors="replace").strip()
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+        return LockOwner(int(data["pid"]), str(data["host"]), str(data["started_at"]), str(data["refresh_id"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _try_flock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError as exc:
+        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            return False
+        raise
+
+
+@dataclass
+class HeldLock:
+    owner: LockOwner
+    # The owner recorded in the file when the lock was taken: a refresh that ended without releasing it.
+    previous_owner: LockOwner | None
+
+
+@contextlib.contextmanager
+def refresh_lock(
+    paths: ProjectPaths,
+    *,
+    wait_seconds: float | None = None,
+    on_wait: Callable[[LockOwner | None], None] | None = None,
+    poll_seconds: float = 1.0,
+) -> Iterator[HeldLock]:
+    """Hold the warehouse's refresh lock for the block.
+
+    Without ``wait_seconds`` a held lock raises :class:`RefreshLockHeld` at once; with it, the lock is awaited
+    that long (``on_wait`` is told once who holds it) before the same error."""
+    paths.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    path = lock_path(paths)
+    handle = open(path, "a+b")  # noqa: SIM115 (held for the block)
+    try:
+        deadline = None if wait_seconds is None else time.monotonic() + wait_seconds
+        told = False
+        while not _try_flock(handle.fileno()):
+            holder = _read_owner(handle)
+            if deadline is None or time.monotonic() >= deadline:
+                since = f" has been running since {holder.started_at}" if holder else " is running"
+                who = f"another refresh ({holder.describe()}){since}" if holder else f"another refresh{since}"
+                waited = f" (waited {wait_seconds:.0f}s)" if wait_seconds else ""
+                raise RefreshLockHeld(
+                    f"{who} on {display(paths.warehouse_dir)}{waited}. Wait for it to finish, pass --wait to "
+                    f"queue behind it, or stop it (kill {holder.pid if holder else '<pid>'}); its lock is "
+                    f"{display(path)}."
+                )
+            if on_wait is not None and not told:
+                on_wait(holder)
+                told = True
+            time.sleep(poll_seconds)
+        previous = _read_owner(handle)
+        owner = LockOwner(
+            pid=os.getpid(),
+            host=socket.gethostname(),
+            started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            refresh_id=uuid.uuid4().hex,
+        )
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps(owner.__dict__).encode("utf-8"))
+        handle.flush()
+        os.fsync(handle.fileno())
+        try:
+            yield HeldLock(owner, previous)
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            handle.flush()
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    finally:
+        handle.close()
+
+
+def lock_holder(paths: ProjectPaths) -> LockOwner | None:
+    """Who holds the refresh lock now (None when nobody does)."""
+    path = lock_path(paths)
+    if not path.exists():
+        return None
+    with open(path, "rb") as handle:
+        if _try_flock(handle.fileno()):
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            return None
+        return _read_owner(handle)
+
+
+@dataclass
+class Recovery:
+    runs_failed: list[str]
+    slots_freed: int
+    leftovers_removed: list[str]
+    previous_owner: LockOwner | None
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.runs_failed or self.slots_freed or self.leftovers_removed)
+
+    def describe(self) -> str:
+        parts = []
+        if self.runs_failed:
+            parts.append(f"marked its {len(self.runs_failed)} unfinished run(s) failed "
+                         f"({', '.join(r[:8] for r in self.runs_failed)})")
+        if self.slots_freed:
+            parts.append(f"freed {self.slots_freed} pool slot(s)")
+        if self.leftovers_removed:
+            parts.append(f"removed {', '.join(self.leftovers_removed)}")
+        who = f" ({self.previous_owner.describe()}, started {self.previous_owner.started_at})" if self.previous_owner else ""
+        return f"Recovered from an interrupted refresh{who}: " + "; ".join(parts) + "."
+
+
+IN_PROGRESS = ("STARTING", "STARTED", "CANCELING", "NOT_STARTED", "QUEUED")
+
+
+def recover(instance, paths: ProjectPaths, current_refresh_id: str, previous: LockOwner | None) -> Recovery:
+    """Clean up after refreshes that died (call with the lock held); see the module docstring."""
+    import dagster as dg
+
+    failed: list[str] = []
+    slots = 0
+    records = instance.get_run_records(
+        filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus[s] for s in IN_PROGRESS]),
+    )
+    for record in records:
+        run = record.dagster_run
+        refresh_id = run.tags.get(REFRESH_ID_TAG)
+        if refresh_id is None or refresh_id == current_refresh_id:
+            continue  # launched by the daemon (its business), or by this refresh
+        pid, host = run.tags.get(REFRESH_PID_TAG, "?"), run.tags.get(REFRESH_HOST_TAG, "?")
+        instance.report_run_failed(
+            run,
+            f"Marked failed by the next refresh: the refresh that ran it (PID {pid} on {host}) stopped without "
+            "finishing it (killed or crashed).",
+        )
+        failed.append(run.run_id)
+    # Slots claimed by runs that are no longer in progress (killed while holding one).
+    storage = instance.event_log_storage
+    if storage.supports_global_concurrency_limits:
+        live = {r.dagster_run.run_id for r in instance.get_run_records(
+            filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus[s] for s in IN_PROGRESS]))}
+        for key in storage.get_concurrency_keys():
+            info = storage.get_concurrency_info(key)
+            stale = {slot.run_id for slot in info.claimed_slots} | {step.run_id for step in info.pending_steps}
+            for run_id in sorted(stale - live):
+                slots += len([s for s in info.claimed_slots if s.run_id == run_id])
+                storage.free_concurrency_slots_for_run(run_id)
+    from pipelines.publish import reconcile_releases
+
+    leftovers = remove_publish_leftovers(paths) + reconcile_releases(paths)
+    return Recovery(failed, slots, leftovers, previous)
+
+
+def remove_publish_leftovers(paths: ProjectPaths) -> list[str]:
+    """Temporary folders and files of a publish that never finished (never a release)."""
+    removed = []
+    for folder in sorted(paths.releases_dir.glob(".tmp-*")) if paths.releases_dir.exists() else []:
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(display(folder))
+    if paths.published_dir.exists():
+        for leftover in sorted(paths.published_dir.glob(".indicators-*")):
+            leftover.unlink(missing_ok=True)
+            removed.append(display(leftover))
+    return removed

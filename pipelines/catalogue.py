@@ -7,17 +7,22 @@ new YAML file, not new code, whenever an existing adapter fits.
 
 from __future__ import annotations
 
+import codecs
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pipelines.contracts import CONTRACTS, Contract
 from pipelines.paths import CATALOGUE_DIR, REFERENCE_DIR, ProjectPaths, display
 
 YEAR_TOKEN = "{ref_year}"
+# `format: encoding: auto`: the encoding is detected (pipelines/sources/encoding.py).
+AUTO_ENCODING = "auto"
 
 
 class CatalogueError(ValueError):
@@ -40,7 +45,7 @@ class CatalogueEntry:
     root: str  # "raw" (the chosen input folder), "reference" (raw/reference) or "rule_set" (the run's rule-set file)
     pattern: str
     country: str | None
-    encoding: str = "utf-8"
+    encoding: str | tuple[str, ...] = "utf-8"  # one, the ones allowed (detected among them), or "auto"
     delimiter: str = ","
     columns: dict[str, str | int] = field(default_factory=dict)
     constants: dict[str, str | None] = field(default_factory=dict)
@@ -94,7 +99,90 @@ class CatalogueEntry:
         return [(self.country, y) for y in years]
 
 
-_REQUIRED = ("name", "kind", "contract", "adapter", "files")
+class _Files(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    root: Literal["raw", "reference", "rule_set"] = "raw"
+    pattern: str
+
+
+class _Format(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # One encoding; a list of the encodings the source is known to ship in (the file's is detected among them);
+    # or "auto" (detected among all).
+    encoding: str | list[str] = "utf-8"
+    delimiter: str = ","
+
+
+class _EntryFile(BaseModel):
+    """The schema of a catalogue YAML file: every key it may have; any other key is an error."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    title: str | None = None
+    kind: Literal["statistics", "reference"]
+    contract: str
+    adapter: str
+    country: str | None = None
+    files: _Files
+    format: _Format = _Format()
+    columns: dict[str, str | int] = {}
+    constants: dict[str, str | int | float | None] = {}
+    code_patterns: dict[str, str] = {}
+    references: dict[str, str] = {}
+    zero_pad: dict[str, int] = {}
+    recode: dict[str, dict[str | None, str | None]] = {}
+    options: dict[str, Any] = {}
+    deduplicate: bool = False
+    is_synthetic: bool = False
+    licence: str = ""
+    publisher: str = ""
+    provenance: str = ""
+
+
+def key_line(path: Path, *keys: str) -> int | None:
+    """The 1-based line of a (nested) key in a YAML file, or None when the key is not there."""
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    for key in keys:
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        found = next(((k, v) for k, v in node.value if k.value == key), None)
+        if found is None:
+            return None
+        key_node, node = found
+    return key_node.start_mark.line + 1
+
+
+def _schema_error(path: Path, exc: ValidationError) -> CatalogueError:
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"])
+        line = key_line(path, *[str(p) for p in error["loc"]]) or key_line(path, *[str(p) for p in error["loc"][:-1]])
+        at = f" (line {line})" if line else ""
+        if error["type"] == "extra_forbidden":
+            known = _known_keys(error["loc"][:-1])
+            hint = difflib.get_close_matches(str(error["loc"][-1]), known, n=1)
+            suggestion = f" (did you mean `{hint[0]}`?)" if hint else f" (known keys here: {', '.join(known)})"
+            problems.append(f"unknown key `{where}`{at}{suggestion}")
+        elif error["type"] == "missing":
+            problems.append(f"missing key `{where}`")
+        else:
+            problems.append(f"`{where}`{at}: {error['msg']}")
+    return CatalogueError(
+        f"{display(path)}: " + "; ".join(problems) + ". Fix the file (README, \"Adding a source\", lists the keys)."
+    )
+
+
+def _known_keys(loc: tuple) -> list[str]:
+    model: type[BaseModel] = _EntryFile
+    for part in loc:
+        annotation = model.model_fields[str(part)].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return list(model.model_fields)
 
 
 def load_entry(path: Path) -> CatalogueEntry:
@@ -104,54 +192,66 @@ def load_entry(path: Path) -> CatalogueEntry:
         raise CatalogueError(f"{display(path)}: not valid YAML ({exc}); fix the file.") from exc
     if not isinstance(raw, dict):
         raise CatalogueError(f"{display(path)}: expected a mapping at the top level.")
-    missing = [k for k in _REQUIRED if k not in raw]
-    if missing:
-        raise CatalogueError(f"{display(path)}: missing key(s) {', '.join(missing)}.")
-    if raw["contract"] not in CONTRACTS:
+    try:
+        spec = _EntryFile.model_validate(raw)
+    except ValidationError as exc:
+        raise _schema_error(path, exc) from None
+    if spec.contract not in CONTRACTS:
         raise CatalogueError(
-            f"{display(path)}: contract {raw['contract']!r} is unknown; use one of {', '.join(sorted(CONTRACTS))}."
+            f"{display(path)} line {key_line(path, 'contract')}: contract {spec.contract!r} is unknown; use one of "
+            f"{', '.join(sorted(CONTRACTS))}."
         )
-    if raw["kind"] not in ("statistics", "reference"):
-        raise CatalogueError(f"{display(path)}: kind must be 'statistics' or 'reference'.")
-    contract = CONTRACTS[raw["contract"]]
-    columns = raw.get("columns") or {}
-    unknown = [c for c in list(columns) + list(raw.get("constants") or {}) if c not in contract.field_names]
+    contract = CONTRACTS[spec.contract]
+    unknown = [c for c in list(spec.columns) + list(spec.constants) if c not in contract.field_names]
     if unknown:
         raise CatalogueError(
             f"{display(path)}: {', '.join(unknown)} not in contract {contract.name} "
             f"({', '.join(contract.field_names)})."
         )
-    files = raw["files"]
-    fmt = raw.get("format") or {}
-    if raw["kind"] == "statistics" and YEAR_TOKEN not in files.get("pattern", ""):
+    if spec.kind == "statistics" and YEAR_TOKEN not in spec.files.pattern:
         raise CatalogueError(
             f"{display(path)}: a statistics source is partitioned by year; its file pattern must contain {YEAR_TOKEN}."
         )
+    encodings = spec.format.encoding if isinstance(spec.format.encoding, list) else [spec.format.encoding]
+    for name in encodings:
+        if name != AUTO_ENCODING and not _known_encoding(name):
+            raise CatalogueError(
+                f"{display(path)} line {key_line(path, 'format', 'encoding')}: encoding {name!r} is not known; use a "
+                "Python codec name (utf-8, cp1252, latin-1, utf-16), a list of them, or auto."
+            )
     return CatalogueEntry(
-        name=raw["name"],
-        title=raw.get("title", raw["name"]),
-        kind=raw["kind"],
+        name=spec.name,
+        title=spec.title or spec.name,
+        kind=spec.kind,
         contract=contract,
-        adapter=raw["adapter"],
-        root=files.get("root", "raw"),
-        pattern=files["pattern"],
-        country=raw.get("country"),
-        encoding=fmt.get("encoding", "utf-8"),
-        delimiter=fmt.get("delimiter", ","),
-        columns=columns,
-        constants=raw.get("constants") or {},
-        code_patterns=raw.get("code_patterns") or {},
-        references=raw.get("references") or {},
-        zero_pad=raw.get("zero_pad") or {},
-        recode=raw.get("recode") or {},
-        options=raw.get("options") or {},
-        deduplicate=bool(raw.get("deduplicate", False)),
-        is_synthetic=bool(raw.get("is_synthetic", False)),
-        licence=raw.get("licence", ""),
-        publisher=raw.get("publisher", ""),
-        provenance=raw.get("provenance", ""),
+        adapter=spec.adapter,
+        root=spec.files.root,
+        pattern=spec.files.pattern,
+        country=spec.country,
+        encoding=spec.format.encoding if isinstance(spec.format.encoding, str) else tuple(spec.format.encoding),
+        delimiter=spec.format.delimiter,
+        columns=spec.columns,
+        constants={k: None if v is None else str(v) for k, v in spec.constants.items()},
+        code_patterns=spec.code_patterns,
+        references=spec.references,
+        zero_pad=spec.zero_pad,
+        recode=spec.recode,
+        options=spec.options,
+        deduplicate=spec.deduplicate,
+        is_synthetic=spec.is_synthetic,
+        licence=spec.licence,
+        publisher=spec.publisher,
+        provenance=spec.provenance,
         yaml_path=path,
     )
+
+
+def _known_encoding(name: str) -> bool:
+    try:
+        codecs.lookup(name)
+        return True
+    except LookupError:
+        return False
 
 
 def load_catalogue(folder: Path = CATALOGUE_DIR) -> list[CatalogueEntry]:

@@ -39,11 +39,12 @@ import duckdb
 import pandera.polars as pa
 import polars as pl
 
-from pipelines.catalogue import CatalogueEntry, SourceFile
+from pipelines.catalogue import CatalogueEntry, SourceFile, key_line
 from pipelines.contracts import CONTRACTS, LINEAGE_COLUMNS, LOADS_DDL, SOURCE_FILES_DDL, Contract
 from pipelines.errors import ContractViolation, InputFileError
 from pipelines.paths import display
 from pipelines.sources import LINE_COLUMN, read_source
+from pipelines.sources.delimited import PROBLEM_COLUMN, RAW_LINE_COLUMN
 
 SOURCE_PREFIX = "_src:"
 
@@ -143,14 +144,24 @@ def open_source(entry: CatalogueEntry, source: SourceFile, workdir: Path) -> pl.
         delimiter=entry.delimiter,
         required_columns=list(entry.columns.values()),
         entry_hint=entry_hint(entry),
+        encoding_at=encoding_at(entry),
         workdir=workdir,
         **entry.options,
     )
 
 
+def encoding_at(entry: CatalogueEntry) -> str:
+    """Where the entry's encoding is written: ``assets/x.yaml line 12``, or where to add it."""
+    line = key_line(entry.yaml_path, "format", "encoding") if entry.yaml_path else None
+    if line:
+        return f"{entry_hint(entry)} line {line}"
+    return f"{entry_hint(entry)} (add it under `format:`)"
+
+
 def map_to_contract(entry: CatalogueEntry, source: SourceFile, raw: pl.LazyFrame) -> pl.LazyFrame:
     """Contract fields (all text) + source_line + the source columns (prefixed) for quarantine."""
-    source_cols = [c for c in raw.collect_schema().names() if c != LINE_COLUMN]
+    names = raw.collect_schema().names()
+    source_cols = [c for c in names if c not in (LINE_COLUMN, PROBLEM_COLUMN, RAW_LINE_COLUMN)]
     header = {i + 1: name for i, name in enumerate(source_cols)}
     exprs: list[pl.Expr] = []
     for f in entry.contract.fields:
@@ -175,9 +186,13 @@ def map_to_contract(entry: CatalogueEntry, source: SourceFile, raw: pl.LazyFrame
         if f.name in entry.zero_pad:
             expr = expr.str.zfill(entry.zero_pad[f.name])
         exprs.append(expr.alias(f.name))
+    structural = [
+        pl.col(c) if c in names else pl.lit(None, dtype=pl.String).alias(c) for c in (PROBLEM_COLUMN, RAW_LINE_COLUMN)
+    ]
     return raw.select(
         *exprs,
         pl.col(LINE_COLUMN).alias("source_line"),
+        *structural,
         *[pl.col(c).alias(SOURCE_PREFIX + c) for c in source_cols],
     )
 
@@ -225,17 +240,26 @@ def split_rows(
     """(rows that pass the text rules, rows that fail them with a ``reason`` column)."""
     schema = contract.text_schema(code_patterns, allowed)
     indexed = frame.with_row_index("_idx")
+    reasons: dict[int, list[str]] = {}
+    if PROBLEM_COLUMN in frame.columns:
+        # The row does not fit the file's header (or was cut): its fields cannot be trusted, nothing else is said.
+        for idx, problem in indexed.filter(pl.col(PROBLEM_COLUMN).is_not_null()).select("_idx", PROBLEM_COLUMN).rows():
+            reasons[int(idx)] = [problem]
     try:
         schema.validate(indexed.select("_idx", *contract.field_names), lazy=True)
-        return frame, frame.head(0).with_columns(reason=pl.lit(""))
+        cases = None
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases
-    reasons: dict[int, list[str]] = {}
+    if cases is None and not reasons:
+        return frame, frame.head(0).with_columns(reason=pl.lit(""))
+    malformed = set(reasons)
     unexpected = []
-    for row in cases.iter_rows(named=True):
+    for row in cases.iter_rows(named=True) if cases is not None else ():
         idx, column, check, value = row["index"], row["column"], row["check"], row["failure_case"]
         if idx is None:
             unexpected.append(row)
+            continue
+        if int(idx) in malformed:
             continue
         if check == "not_nullable":
             text = f"{column} is empty but required"
@@ -258,12 +282,14 @@ def split_rows(
 
 
 def _original_rows(frame: pl.DataFrame) -> pl.Expr:
+    """The row as the file has it: its fields by header name, or, for a row that does not fit the header,
+    the text of its line (``{"line": ...}``)."""
     source_cols = [c for c in frame.columns if c.startswith(SOURCE_PREFIX)]
-    return (
-        pl.struct([pl.col(c).alias(c[len(SOURCE_PREFIX) :]) for c in source_cols])
-        .struct.json_encode()
-        .alias("original_row")
-    )
+    fields = pl.struct([pl.col(c).alias(c[len(SOURCE_PREFIX) :]) for c in source_cols]).struct.json_encode()
+    if RAW_LINE_COLUMN not in frame.columns:
+        return fields.alias("original_row")
+    line = pl.struct(pl.col(RAW_LINE_COLUMN).alias("line")).struct.json_encode()
+    return pl.when(pl.col(RAW_LINE_COLUMN).is_not_null()).then(line).otherwise(fields).alias("original_row")
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:

@@ -110,15 +110,10 @@ def test_reloading_a_partition_replaces_its_rows(tmp_path, warehouse_con, catalo
             "utf-8",
             ["required column(s) 'Employees' missing", "fix the `columns:` mapping in assets/us_cbp_county.yaml"],
         ),
-        (
-            [HEADER, *GOOD, "13001,311811,3,12,400,7,extra"],
-            "utf-8",
-            ["the rows cannot be parsed", "as many fields as the header"],
-        ),
         ([], "utf-8", ["the file is empty"]),
         ([HEADER], "utf-8", ["has a header but no data rows"]),
     ],
-    ids=["wrong-delimiter", "wrong-encoding", "missing-column", "ragged-row", "empty", "header-only"],
+    ids=["wrong-delimiter", "wrong-encoding", "missing-column", "empty", "header-only"],
 )
 def test_unreadable_file_fails_and_leaves_the_warehouse_as_it_was(
     tmp_path, warehouse_con, catalogue, content, encoding, expected

@@ -21,7 +21,8 @@ def test_cbp_rows_keep_text_codes_and_line_numbers():
     with open(FIXTURES / "cbp_ga_2021_head.csv", newline="") as handle:
         rows = list(csv.reader(handle))
     assert frame.height == len(rows) - 1 == 30
-    assert frame.columns == ["_line", "Fips", "Naics", "Establishments", "Employees", "Payroll"]
+    assert frame.columns == ["_line", "Fips", "Naics", "Establishments", "Employees", "Payroll", "_problem", "_raw_line"]
+    assert frame.get_column("_problem").null_count() == frame.height  # every row fits the header
     assert all(dtype == pl.String for dtype in frame.drop("_line").dtypes)
     # First data row is line 2 of the file: 13001,113310,10,57,2097
     first = frame.row(0, named=True)

@@ -14,30 +14,45 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.errors import InputFileError
 from pipelines.sources.delimited import read_delimited
+
+# The columns of a full DENUE extract that give the SCIAN class, the state and the municipality.
+FULL_LAYOUT = ("codigo_act", "cve_ent", "cve_mun")
 
 
 def read_denue(
     path: Path,
     *,
-    encoding: str = "utf-8",
+    encoding: str | tuple[str, ...] = "utf-8",
     delimiter: str = ",",
     required_columns: list[str | int] | None = None,
     entry_hint: str = "the catalogue entry",
+    encoding_at: str | None = None,
     workdir: Path | None = None,
     **_: object,
 ) -> pl.LazyFrame:
     derived = {"codigo_act", "cve_ent", "cve_mun", "area_code"}
-    needed = [c for c in (required_columns or []) if c not in derived] + ["clee"]
     frame = read_delimited(
         path,
         encoding=encoding,
         delimiter=delimiter,
-        required_columns=needed,
+        required_columns=[c for c in (required_columns or []) if c not in derived],
         entry_hint=entry_hint,
+        encoding_at=encoding_at,
         workdir=workdir,
     )
     columns = frame.collect_schema().names()
+    full = [c for c in FULL_LAYOUT if c in columns]
+    if len(full) < len(FULL_LAYOUT) and "clee" not in columns:
+        absent = ", ".join(c for c in FULL_LAYOUT if c not in columns)
+        raise InputFileError(
+            path,
+            f"the file has neither the full DENUE layout ({', '.join(FULL_LAYOUT)}; {absent} missing) nor the "
+            "compact one (clee, the establishment key)",
+            "Export the DENUE extract with its codigo_act, cve_ent and cve_mun columns, or with clee.",
+            line=1,
+        )
     clee = pl.col("clee")
     additions = []
     if "codigo_act" not in columns:

@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.errors import InputFileError
-from pipelines.sources.delimited import read_delimited
+from pipelines.sources.delimited import PROBLEM_COLUMN, RAW_LINE_COLUMN, read_delimited
 
 
 def economic_area_code(name: str | None) -> str | None:
@@ -27,8 +27,9 @@ def read_us_counties(
     path: Path,
     *,
     states_file: str,
-    encoding: str = "utf-8",
+    encoding: str | tuple[str, ...] = "utf-8",
     entry_hint: str = "the catalogue entry",
+    encoding_at: str | None = None,
     workdir: Path | None = None,
     **_: object,
 ) -> pl.LazyFrame:
@@ -37,6 +38,7 @@ def read_us_counties(
         encoding=encoding,
         required_columns=["county_fips", "county_name", "economic_area_name"],
         entry_hint=entry_hint,
+        encoding_at=encoding_at,
         workdir=workdir,
     ).collect()
     states_path = Path(path).parent.parent / states_file
@@ -46,7 +48,7 @@ def read_us_counties(
         )
     states = (
         read_delimited(states_path, required_columns=["state_fips", "state_usps", "state_name"], entry_hint=entry_hint)
-        .drop("_line")
+        .drop("_line", PROBLEM_COLUMN, RAW_LINE_COLUMN)
         .collect()
     )
     ea_names = counties.get_column("economic_area_name")
@@ -70,6 +72,8 @@ def read_us_counties(
             pl.col("state_fips").alias("region_code"),
             pl.col("state_name").alias("region_name"),
             "_line",
+            PROBLEM_COLUMN,
+            RAW_LINE_COLUMN,
         )
         .sort("_line")
         .lazy()

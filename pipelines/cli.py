@@ -263,6 +263,8 @@ def _print_summary(paths: ProjectPaths, report, log_path: Path, seconds: float) 
         console.print("[red]Failed checks:[/red]")
         for name in report.checks_failed:
             console.print(f"  {name}", highlight=False)
+            if name in report.check_failures:
+                console.print(f"    {report.check_failures[name]}", highlight=False, soft_wrap=True)
     ok = report.ok
     status = "[green]Completed successfully[/green]" if ok else "[red]Completed with errors[/red]"
     console.print(status)

@@ -16,6 +16,7 @@ Codes are text everywhere: ``01001`` and ``13.20`` keep their characters.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -114,6 +115,71 @@ class Field:
     allowed: tuple[str, ...] = ()
 
 
+# Bounds of the plausibility rules ([O] our own choices, stated once here and read by the rules and the tests).
+PLAUSIBILITY_BOUNDS: dict[str, int] = {
+    # Employees of one establishment (or on average per establishment of a cell): a higher figure is a unit
+    # error (a head count in thousands, a misplaced digit), not a workplace. The largest average of the bundled
+    # CBP 2021 county cells is about 4,500.
+    "max_employees_per_establishment": 100_000,
+    # The earliest founding year taken as a year rather than a typing error.
+    "min_founded_year": 1000,
+    # The earliest reference year of any statistics the warehouse compares.
+    "min_ref_year": 1950,
+}
+
+
+@dataclass(frozen=True)
+class Plausibility:
+    """A rule an office applies at the door to rows that passed the text rules, as data: ``broken`` is an SQL
+    condition on the typed row (polars ``sql_expr``; ``{bound}`` placeholders come from PLAUSIBILITY_BOUNDS and
+    ``{current_year}`` is the year of the load), true when the row is implausible; ``reason`` is the text of
+    its quarantine reason (after ``implausible (<name>): ``), where ``{column}`` shows the row's value."""
+
+    name: str
+    broken: str
+    reason: str
+
+    def condition(self, current_year: int) -> str:
+        return self.broken.format(current_year=current_year, **PLAUSIBILITY_BOUNDS)
+
+    def columns(self) -> list[str]:
+        return re.findall(r"\{(\w+)\}", self.reason)
+
+
+def _aggregate_rules(with_payroll: bool) -> tuple[Plausibility, ...]:
+    rules = (
+        Plausibility(
+            "employees_without_establishments",
+            "establishments = 0 AND employees > 0",
+            "{employees} employees in 0 establishments",
+        ),
+        Plausibility(
+            "employees_per_establishment",
+            "establishments > 0 AND employees > establishments * {max_employees_per_establishment}",
+            "{employees} employees in {establishments} establishment(s), more than "
+            f"{PLAUSIBILITY_BOUNDS['max_employees_per_establishment']:,} per establishment",
+        ),
+    )
+    if with_payroll:
+        # Payroll is annual and employees are counted in one pay period, so payroll without employees is
+        # possible (a seasonal business); employees without any payroll are not.
+        rules += (
+            Plausibility(
+                "employees_without_payroll",
+                "employees > 0 AND payroll = 0",
+                "{employees} employees with a payroll of 0",
+            ),
+        )
+    return rules
+
+
+YEAR_RULE = Plausibility(
+    "ref_year_in_range",
+    "ref_year < {min_ref_year} OR ref_year > {current_year}",
+    f"reference year {{ref_year}} is outside {PLAUSIBILITY_BOUNDS['min_ref_year']} to the current year",
+)
+
+
 @dataclass(frozen=True)
 class Contract:
     name: str
@@ -123,6 +189,8 @@ class Contract:
     key: tuple[str, ...]
     # Fields of which at least one must be mapped and non-empty (e.g. employees or a band).
     one_of: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+    # Rules across fields on typed rows (counts that contradict each other, values out of range).
+    plausibility: tuple[Plausibility, ...] = field(default_factory=tuple)
 
     @property
     def table(self) -> str:
@@ -192,6 +260,22 @@ class Contract:
                 exprs.append(col.cast(KIND_POLARS[f.kind], strict=True).alias(f.name))
         return frame.with_columns(exprs)
 
+    def implausible(self, typed: pl.DataFrame, current_year: int) -> pl.Series:
+        """The reasons (``; ``-joined) of the rows of a typed frame that break a plausibility rule, else null."""
+        reasons = []
+        for rule in self.plausibility:
+            text = rule.reason
+            parts, values = re.split(r"\{\w+\}", text), [pl.col(c).cast(pl.String) for c in rule.columns()]
+            parts[0] = f"implausible ({rule.name}): {parts[0]}"
+            message = pl.format("{}".join(parts), *values) if values else pl.lit(parts[0])
+            broken = pl.sql_expr(rule.condition(current_year)).fill_null(False)
+            reasons.append(pl.when(broken).then(message))
+        if not reasons:
+            return pl.Series("reason", [None] * typed.height, dtype=pl.String)
+        joined = pl.concat_str(reasons, separator="; ", ignore_nulls=True)
+        return typed.select(pl.when(pl.any_horizontal([r.is_not_null() for r in reasons])).then(joined)
+                            .alias("reason")).to_series()
+
     def ddl(self) -> str:
         cols = [f'"{f.name}" {KIND_DUCKDB[f.kind]}' for f in self.fields]
         cols += [f"{name} {typ}" for name, typ in LINEAGE_COLUMNS.items()]
@@ -231,6 +315,7 @@ CONTRACTS: dict[str, Contract] = {
                 _f("size_class", "code"),
             ),
             key=("country", "ref_year", "area_code", "industry_system", "industry_code", "size_class"),
+            plausibility=(*_aggregate_rules(with_payroll=True), YEAR_RULE),
         ),
         Contract(
             "region_industry",
@@ -250,6 +335,7 @@ CONTRACTS: dict[str, Contract] = {
                 _f("payroll", "amount", description="annual payroll, national currency (CBP: $1,000)"),
             ),
             key=("country", "ref_year", "region_type", "region_code", "industry_system", "industry_code"),
+            plausibility=(*_aggregate_rules(with_payroll=True), YEAR_RULE),
         ),
         Contract(
             "industry_totals",
@@ -264,6 +350,7 @@ CONTRACTS: dict[str, Contract] = {
                 _f("employees", "count", True),
             ),
             key=("country", "ref_year", "industry_system", "industry_code"),
+            plausibility=(*_aggregate_rules(with_payroll=False), YEAR_RULE),
         ),
         Contract(
             "establishments",
@@ -285,6 +372,26 @@ CONTRACTS: dict[str, Contract] = {
             ),
             key=("country", "ref_year", "unit_id"),
             one_of=(("employees", "employees_band"),),
+            plausibility=(
+                Plausibility(
+                    "employees_per_establishment",
+                    "employees > {max_employees_per_establishment}",
+                    f"{{employees}} employees in one establishment, more than "
+                    f"{PLAUSIBILITY_BOUNDS['max_employees_per_establishment']:,}",
+                ),
+                Plausibility(
+                    "exports_above_turnover",
+                    "export_turnover > turnover",
+                    "export turnover {export_turnover} above turnover {turnover}",
+                ),
+                Plausibility(
+                    "founded_after_reference_year",
+                    "founded_year > ref_year OR founded_year < {min_founded_year}",
+                    f"founded in {{founded_year}}, after the reference year {{ref_year}} or before "
+                    f"{PLAUSIBILITY_BOUNDS['min_founded_year']}",
+                ),
+                YEAR_RULE,
+            ),
         ),
         Contract(
             "exports",
@@ -300,6 +407,7 @@ CONTRACTS: dict[str, Contract] = {
                 _f("currency", "code", True),
             ),
             key=("country", "ref_year", "area_code", "product_system", "product_code"),
+            plausibility=(YEAR_RULE,),
         ),
         Contract(
             "imports",
@@ -314,6 +422,7 @@ CONTRACTS: dict[str, Contract] = {
                 _f("currency", "code", True),
             ),
             key=("country", "ref_year", "product_system", "product_code"),
+            plausibility=(YEAR_RULE,),
         ),
         Contract(
             "bank_branches",
@@ -327,6 +436,14 @@ CONTRACTS: dict[str, Contract] = {
                 _f("local_bank_branches", "count"),
             ),
             key=("country", "ref_year", "area_code"),
+            plausibility=(
+                Plausibility(
+                    "local_above_all_branches",
+                    "local_bank_branches > branches",
+                    "{local_bank_branches} local bank branches of {branches} branches",
+                ),
+                YEAR_RULE,
+            ),
         ),
         Contract(
             "population",
@@ -339,6 +456,7 @@ CONTRACTS: dict[str, Contract] = {
                 _f("population", "count", True),
             ),
             key=("country", "ref_year", "area_code"),
+            plausibility=(YEAR_RULE,),
         ),
         Contract(
             "input_output",
@@ -354,6 +472,7 @@ CONTRACTS: dict[str, Contract] = {
                 _f("coefficient", "amount", True, "technical coefficient a_jm"),
             ),
             key=("country", "ref_year", "industry_system", "supplier_code", "user_code"),
+            plausibility=(YEAR_RULE,),
         ),
         Contract(
             "innovation",
@@ -371,6 +490,7 @@ CONTRACTS: dict[str, Contract] = {
             ),
             key=("country", "ref_year", "area_code", "industry_system", "industry_code"),
             one_of=(("patents", "trademarks", "designs"),),
+            plausibility=(YEAR_RULE,),
         ),
         Contract(
             "workforce",
@@ -388,6 +508,14 @@ CONTRACTS: dict[str, Contract] = {
             ),
             key=("country", "ref_year", "area_code", "industry_system", "industry_code"),
             one_of=(("skilled_workers", "wage_bill"),),
+            plausibility=(
+                Plausibility(
+                    "skilled_above_workers",
+                    "skilled_workers > workers",
+                    "{skilled_workers} skilled workers of {workers} workers",
+                ),
+                YEAR_RULE,
+            ),
         ),
         Contract(
             "institutions",
@@ -406,6 +534,7 @@ CONTRACTS: dict[str, Contract] = {
                 _f("industry_code", "code", description="industry code or prefix served (empty: all)"),
             ),
             key=("country", "ref_year", "institution_id"),
+            plausibility=(YEAR_RULE,),
         ),
         # ---- reference data (schema reference)
         Contract(

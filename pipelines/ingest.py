@@ -12,9 +12,10 @@ Flow for one entry and one partition (country x ref_year, or the whole reference
    entry's column mapping, constants, recodes and zero padding turn each batch into
    contract columns;
 3. in one transaction, the partition's previous rows (landing and quarantine) are deleted;
-   then the contract's text rules run on each batch (pandera): failing rows become
-   quarantine rows with the whole original row, the file, the line and every reason; the
-   others are cast, checked against the typed contract (blocking) and appended;
+   then the contract's text rules run on each batch (pandera) and, on the rows cast to their types, its
+   plausibility rules (``Contract.plausibility``): failing rows become quarantine rows with the whole
+   original row, the file, the line and every reason; the others are checked against the typed contract
+   (blocking) and appended;
 4. across the whole load, rows that share a key are moved to quarantine (every copy; their
    original_row is the contract fields, the file and line point at the full row), and
    entries marked ``deduplicate`` merge rows identical in every contract field;
@@ -91,6 +92,8 @@ class LoadReport:
 
 def reason_kind(reason: str) -> str:
     """ "area_code '1001' does not match ..." -> "area_code does not match ..." (for summaries)."""
+    if reason.startswith("implausible ("):
+        return reason.split(":", 1)[0]
     head, _, rest = reason.partition(" '")
     if rest and "' " in rest:
         return f"{head} {rest.split(chr(39) + ' ', 1)[1]}"
@@ -317,11 +320,20 @@ def _write_batch(
     allowed: dict,
     lineage: dict,
     quarantine_lineage: dict,
+    current_year: int,
 ) -> int:
     """Validate one batch; append its good rows to the landing table and the rest to quarantine."""
     contract = entry.contract
     kept, rejected = split_rows(batch, contract, entry.code_patterns, allowed)
-    landed = contract.cast(kept.select(*contract.field_names, "source_line"))
+    typed = contract.cast(kept)
+    if contract.plausibility and typed.height:
+        reasons = contract.implausible(typed, current_year)
+        broken = reasons.is_not_null()
+        if broken.any():
+            implausible = kept.filter(broken).with_columns(reason=reasons.filter(broken))
+            rejected = pl.concat([rejected, implausible], how="diagonal_relaxed")
+            typed = typed.filter(~broken)
+    landed = typed.select(*contract.field_names, "source_line")
     try:
         contract.typed_schema().validate(landed, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -467,7 +479,7 @@ def run_entry(
                 try:
                     batches = map_to_contract(entry, source, raw).collect_batches(chunk_size=batch_rows, lazy=True)
                     for batch in batches:
-                        rows += _write_batch(con, entry, batch, allowed, lineage, quarantine_lineage)
+                        rows += _write_batch(con, entry, batch, allowed, lineage, quarantine_lineage, now.year)
                 except pl.exceptions.PolarsError as exc:
                     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                     raise InputFileError(

@@ -71,7 +71,16 @@ def rules_in_force(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
     return {c: float(row[c].iloc[0]) for c in row.columns if c not in ("rule_set", "rule_set_version", "parameters")}
 
 
-def validate_suite(suite: Suite, frame) -> SuiteResult:
+# Failing rows named per expectation (their key columns and value), and files behind them, at most.
+NAMED_ROWS = 10
+
+
+def _plain(value):
+    """numpy scalars -> Python values (for JSON metadata)."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def validate_suite(suite: Suite, frame, key: tuple[str, ...] = ()) -> SuiteResult:
     if suite.skip_when_empty and len(frame) == 0:
         return SuiteResult(suite.name, suite.table, True, 0, [], 0)
     import great_expectations as gx
@@ -85,13 +94,17 @@ def validate_suite(suite: Suite, frame) -> SuiteResult:
     validation = context.validation_definitions.add(
         gx.ValidationDefinition(name=f"{suite.name}_validation", data=batch, suite=gx_suite)
     )
-    outcome = validation.run(batch_parameters={"dataframe": frame})
+    index = [c for c in key if c in frame.columns]
+    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": index} if index else "SUMMARY"
+    outcome = validation.run(batch_parameters={"dataframe": frame}, result_format=result_format)
     failures = [
         {
             "expectation": r.expectation_config.type,
             "kwargs": {k: v for k, v in r.expectation_config.kwargs.items() if k != "batch_id"},
-            "observed": r.result.get("observed_value"),
+            "observed": _plain(r.result.get("observed_value")),
             "unexpected_count": r.result.get("unexpected_count"),
+            "rows": [{k: _plain(v) for k, v in row.items()}
+                     for row in (r.result.get("unexpected_index_list") or [])[:NAMED_ROWS]],
         }
         for r in outcome.results
         if not r.success
@@ -101,6 +114,8 @@ def validate_suite(suite: Suite, frame) -> SuiteResult:
 
 def validate_tables(database: Path, schema: str = "marts", suites: list[Suite] | None = None) -> list[SuiteResult]:
     """Run every suite against its table in ``schema`` of a DuckDB file opened read-only."""
+    from pipelines.publish import PUBLISHED_TABLES
+
     results = []
     con = duckdb.connect(str(database), read_only=True)
     try:
@@ -108,7 +123,58 @@ def validate_tables(database: Path, schema: str = "marts", suites: list[Suite] |
         for suite in suites or load_suites():
             frame = con.execute(f"select * from {schema}.{suite.table}").df()
             resolved = Suite(suite.name, suite.table, suite.path, resolve_rules(suite.definition, rules), suite.skip_when_empty)
-            results.append(validate_suite(resolved, frame))
+            result = validate_suite(resolved, frame, PUBLISHED_TABLES.get(suite.table, ()))
+            for failure in result.failures:
+                failure["sources"] = trace_sources(con, frame, failure["rows"])
+            results.append(result)
     finally:
         con.close()
     return results
+
+
+def trace_sources(con: duckdb.DuckDBPyConnection, frame, rows: list[dict]) -> list[str]:
+    """The input files (and lines, where a failing row is one landed cell) behind failing values: for named rows,
+    the files of their country and year, and the exact lines of an area x industry cell; for a failure of the
+    whole table, the files of every country and year in it."""
+    found: list[str] = []
+    if rows:
+        for row in rows:
+            if {"country", "ref_year", "area_code", "industry_code"} <= set(row):
+                lines = con.execute(
+                    """
+                    select f.source_file, l.source_line from landing.area_industry l
+                    join landing.source_files f using (source_file_id)
+                    where l.country = ? and l.ref_year = ? and l.area_code = ? and l.industry_code = ?
+                    order by 1, 2
+                    """,
+                    [row["country"], row["ref_year"], row["area_code"], row["industry_code"]],
+                ).fetchall()
+                found += [f"{file} line {line}" for file, line in lines]
+        scopes = sorted({(r["country"], r["ref_year"]) for r in rows if "country" in r and "ref_year" in r})
+    elif {"country", "ref_year"} <= set(frame.columns):
+        scopes = sorted({(c, int(y)) for c, y in frame[["country", "ref_year"]].drop_duplicates().itertuples(index=False)})
+    else:
+        scopes = []
+    for country, year in scopes:
+        files = con.execute(
+            "select distinct source_file from landing.source_files where country = ? and ref_year = ? order by 1",
+            [country, year],
+        ).fetchall()
+        found += [f[0] for f in files if f[0] not in found]
+    return found[:NAMED_ROWS * 2]
+
+
+def describe_failure(failure: dict) -> str:
+    """One line: the expectation, its column, what was observed, the rows and the files behind them."""
+    column = failure["kwargs"].get("column")
+    text = failure["expectation"] + (f" on {column}" if column else "")
+    if failure.get("unexpected_count"):
+        text += f": {failure['unexpected_count']} unexpected value(s)"
+    elif failure.get("observed") is not None:
+        text += f": observed {failure['observed']}"
+    if failure.get("rows"):
+        text += "; rows " + ", ".join(json.dumps(r, default=str) for r in failure["rows"][:3])
+    if failure.get("sources"):
+        more = f" and {len(failure['sources']) - 3} more" if len(failure["sources"]) > 3 else ""
+        text += "; from " + ", ".join(failure["sources"][:3]) + more
+    return text

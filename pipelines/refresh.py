@@ -48,6 +48,8 @@ class RefreshReport:
     checks_passed: int = 0
     checks_warned: list[str] = field(default_factory=list)
     checks_failed: list[str] = field(default_factory=list)
+    # What a failed check found (its description): the values, rows and files behind them.
+    check_failures: dict[str, str] = field(default_factory=dict)
     release: dict | None = None
     dbt_execution_seconds: float = 0.0
     plan: RefreshPlan | None = None
@@ -180,6 +182,8 @@ def _record(report: RefreshReport, result) -> None:
             report.checks_warned.append(name)
         else:
             report.checks_failed.append(name)
+            if evaluation.description:
+                report.check_failures[name] = evaluation.description
 
 
 class SlotWaitTimeout(Exception):

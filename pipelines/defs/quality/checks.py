@@ -5,7 +5,7 @@ from collections.abc import Iterable
 import dagster as dg
 
 from pipelines.paths import project_paths
-from pipelines.quality import load_suites, validate_tables
+from pipelines.quality import describe_failure, load_suites, validate_tables
 
 SUITES = load_suites()
 
@@ -32,6 +32,7 @@ def gx_suites() -> Iterable[dg.AssetCheckResult]:
             asset_key=dg.AssetKey(["marts", result.table]),
             check_name=gx_check_name(result.suite),
             passed=result.success,
+            description="; ".join(describe_failure(f) for f in result.failures) or None,
             metadata={
                 "rows": result.rows,
                 "expectations": result.evaluated,

@@ -192,6 +192,11 @@ def refresh(
     _print_summary(paths, report, log_path, wall)
     failed = report.failed_step
     if failed is not None:
+        with open(log_path, "a", encoding="utf-8") as log:
+            log.write(f"\n{failed.label} failed:\n{failed.detail}\n")
+        if failed.error_class not in INPUT_ERRORS and failed.detail:
+            # Not a user error: the stack trace is for whoever fixes the defect.
+            err.print(failed.detail, highlight=False, markup=False)
         err.print(f"[red]error[/red] {failed.label}: {failed.error}", highlight=False)
         err.print(f"Run log: {display(log_path)}", highlight=False)
         if failed.error_class in INPUT_ERRORS:

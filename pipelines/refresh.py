@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ class StepOutcome:
     seconds: float
     error: str | None = None
     error_class: str | None = None
+    detail: str = ""  # the error with its stack trace
 
 
 @dataclass
@@ -94,11 +96,13 @@ def prepare_environment(paths: ProjectPaths) -> None:
     os.environ[DAGSTER_STORAGE_ENV] = str(paths.dagster_storage)
 
 
-def _error_of(result) -> tuple[str, str]:
+def _error_of(result) -> tuple[str, str, str]:
+    """(message, exception class, the whole error with its stack trace) of a failed run."""
     failures = result.get_step_failure_events()
     if not failures:
-        return "the run failed", "Failure"
+        return "the run failed", "Failure", ""
     error = failures[0].step_failure_data.error
+    detail = error.to_string() if error is not None else ""
     # User code errors are wrapped; the cause carries the original exception.
     while (
         error is not None
@@ -111,9 +115,9 @@ def _error_of(result) -> tuple[str, str]:
     ):
         error = error.cause
     message = (error.message if error else "the run failed").strip()
-    if error and message.startswith(f"{error.cls_name}: "):
-        message = message[len(error.cls_name) + 2 :]
-    return message, (error.cls_name if error else "Failure")
+    if error:  # "pipelines.errors.InputFileError: <message>" -> "<message>"
+        message = re.sub(rf"^([\w.]+\.)?{re.escape(error.cls_name)}: ", "", message)
+    return message, (error.cls_name if error else "Failure"), detail
 
 
 def _dbt_elapsed(paths: ProjectPaths) -> float:
@@ -382,12 +386,12 @@ def _run_locked(
         else:
             outcomes = [StepOutcome(step, label, result.success, time.perf_counter() - run_started)]
         if not result.success:
-            error, error_class = _error_of(result)
+            error, error_class, detail = _error_of(result)
             failed = next((o for o in outcomes if not o.ok), None)
             if failed is None:
                 failed = StepOutcome(step, label, False, time.perf_counter() - run_started)
                 outcomes.append(failed)
-            failed.error, failed.error_class = error, error_class
+            failed.error, failed.error_class, failed.detail = error, error_class, detail
         for outcome in outcomes:
             report.steps.append(outcome)
             if on_step_end:

@@ -36,6 +36,7 @@ from pipelines.paths import ProjectPaths, display
 LOCK_FILE_NAME = "refresh.lock"
 # How long `crosscluster refresh --wait` waits for the lock, and a refresh waits for a pool slot, by default.
 DEFAULT_WAIT_SECONDS = 3600.0
+PROBE_GRACE_SECONDS = 2.0
 REFRESH_ID_TAG = "crosscluster/refresh_id"
 REFRESH_PID_TAG = "crosscluster/pid"
 REFRESH_HOST_TAG = "crosscluster/host"
@@ -72,6 +73,16 @@ def _read_owner(handle) -> LockOwner | None:
         return None
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _try_flock(fd: int) -> bool:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -105,11 +116,16 @@ def refresh_lock(
     path = lock_path(paths)
     handle = open(path, "a+b")  # noqa: SIM115 (held for the block)
     try:
-        deadline = None if wait_seconds is None else time.monotonic() + wait_seconds
+        # Without --wait, a short grace: a run's check of the lock (ensure_writer_may_run) holds it for an instant.
+        deadline = time.monotonic() + (PROBE_GRACE_SECONDS if wait_seconds is None else wait_seconds)
         told = False
         while not _try_flock(handle.fileno()):
             holder = _read_owner(handle)
-            if deadline is None or time.monotonic() >= deadline:
+            probing = holder is None or (holder.host == socket.gethostname() and not _alive(holder.pid))
+            if probing and wait_seconds is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+                continue
+            if wait_seconds is None or time.monotonic() >= deadline:
                 since = f" has been running since {holder.started_at}" if holder else " is running"
                 who = f"another refresh ({holder.describe()}){since}" if holder else f"another refresh{since}"
                 waited = f" (waited {wait_seconds:.0f}s)" if wait_seconds else ""
@@ -155,6 +171,22 @@ def lock_holder(paths: ProjectPaths) -> LockOwner | None:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
             return None
         return _read_owner(handle)
+
+
+class WarehouseBusy(Exception):
+    """A run launched outside the refresh (daemon, UI) found the warehouse held by a refresh."""
+
+
+def ensure_writer_may_run(paths: ProjectPaths, run_tags: dict[str, str]) -> None:
+    """Called by every op that writes the warehouse: a run that is not part of the refresh holding the lock (a
+    schedule, the sensor or the UI while `crosscluster refresh` runs) stops before writing anything."""
+    holder = lock_holder(paths)
+    if holder is not None and run_tags.get(REFRESH_ID_TAG) != holder.refresh_id:
+        raise WarehouseBusy(
+            f"{display(paths.warehouse_dir)} is being refreshed by crosscluster refresh ({holder.describe()}, "
+            f"since {holder.started_at}); this run stops without writing. Launch it again once that refresh ends "
+            "(the sensor and the schedules do so on their next tick)."
+        )
 
 
 @dataclass

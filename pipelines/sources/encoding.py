@@ -200,7 +200,8 @@ def readable_utf8(path: Path, declared: Declared, workdir: Path | None) -> tuple
         elif kind == "utf-16":
             raise InputFileError(
                 path, f"the file is {what}, but the catalogue says {declared.text()}",
-                f"Re-save it as UTF-8 (or {declared.text()}), or {_fix_line(declared, 'utf-16')}.",
+                f"Re-save it as {declared.text() if declared.encodings != (AUTO,) else 'UTF-8'}, or "
+                f"{_fix_line(declared, 'utf-16')}.",
             )
         else:
             raise InputFileError(

@@ -13,6 +13,7 @@ from pipelines.catalogue import CatalogueEntry
 from pipelines.defs.partitions import WAREHOUSE_POOL, country_partitions
 from pipelines.ingest import LoadReport, run_entry
 from pipelines.paths import project_paths
+from pipelines.refresh_lock import ensure_writer_may_run
 from pipelines.warehouse import connect
 
 CONTRACT_CHECK = "contract"
@@ -84,6 +85,7 @@ def build_ingest_asset(entry: CatalogueEntry, upstream: list[dg.AssetKey]) -> dg
     def _ingest(context: dg.AssetExecutionContext):
         paths = project_paths()
         paths.ensure()
+        ensure_writer_may_run(paths, context.run.tags)
         country = ref_year = None
         if entry.is_partitioned:
             country, ref_year = entry.country, int(context.partition_key)

@@ -6,6 +6,7 @@ from pipelines.defs.calendar import RELEASE_MAX_AGE, RELEASE_WARN_AGE
 from pipelines.defs.partitions import WAREHOUSE_POOL
 from pipelines.paths import display, project_paths
 from pipelines.publish import PUBLISHED_TABLES, publish, unchanged_release
+from pipelines.refresh_lock import ensure_writer_may_run
 
 RELEASE_KEY = dg.AssetKey(["published", "release"])
 
@@ -27,6 +28,7 @@ RELEASE_KEY = dg.AssetKey(["published", "release"])
 )
 def release(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     paths = project_paths()
+    ensure_writer_may_run(paths, context.run.tags)
     same = unchanged_release(paths)
     if same is not None:
         context.log.info(f"inputs and dbt project unchanged since release {same}: nothing new published")

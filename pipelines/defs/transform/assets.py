@@ -21,6 +21,7 @@ from pipelines.defs.ingest.assets import ingest_asset_key
 from pipelines.defs.partitions import WAREHOUSE_POOL
 from pipelines.defs.transform.project import DBT_PROJECT, set_dbt_environment
 from pipelines.paths import project_paths
+from pipelines.refresh_lock import ensure_writer_may_run
 
 
 def _tables_to_ingest_keys() -> dict[dg.AssetKey, list[dg.AssetKey]]:
@@ -72,6 +73,7 @@ class WarehouseTranslator(DagsterDbtTranslator):
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """dbt build: staging views, intermediate and mart tables, seeds and data tests."""
     set_dbt_environment()
+    ensure_writer_may_run(project_paths(), context.run.tags)
     # The warehouse's own target folder: its run results, and dbt's partial parsing reused between its runs.
     yield from dbt.cli(["build"], context=context, target_path=project_paths().dbt_target_dir).stream()
 

@@ -84,6 +84,7 @@ def malformed_rows(path: Path, delimiter: str, fields: int, named_fields: int | 
             rows = con.execute(
                 """
                 SELECT line, list(DISTINCT error_type ORDER BY error_type), any_value(csv_line),
+                       min(TRY_CAST(regexp_extract(error_message, 'Found: (\\d+)', 1) AS INTEGER)),
                        max(TRY_CAST(regexp_extract(error_message, 'Found: (\\d+)', 1) AS INTEGER))
                 FROM reject_errors GROUP BY line ORDER BY line
                 """
@@ -93,9 +94,11 @@ def malformed_rows(path: Path, delimiter: str, fields: int, named_fields: int | 
     finally:
         con.close()
     lines, problems, raws = [], [], []
-    for line, kinds, raw, found in rows:
+    # A row reports one error per missing or extra field: the fewest found, or the most.
+    for line, kinds, raw, fewest, most in rows:
+        found = fewest
         if "TOO MANY COLUMNS" in kinds:
-            text = f"the row has {found or 'more'} fields, the header {fields}"
+            text = f"the row has {most or 'more'} fields, the header {fields}"
         elif "MISSING COLUMNS" in kinds:
             if found is not None and found >= named_fields:
                 continue  # only trailing unnamed columns are missing

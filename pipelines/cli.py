@@ -40,6 +40,8 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 EXIT_OK, EXIT_CHECKS_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 INPUT_ERRORS = {"InputFileError", "CatalogueError"}
+# Conditions of the machine or of another process, not defects: one line, no stack trace, exit 1.
+CONDITION_ERRORS = {"DiskFull", "WarehouseBusy"}
 
 RawOption = Annotated[
     Path | None,
@@ -194,7 +196,7 @@ def refresh(
     if failed is not None:
         with open(log_path, "a", encoding="utf-8") as log:
             log.write(f"\n{failed.label} failed:\n{failed.detail}\n")
-        if failed.error_class not in INPUT_ERRORS and failed.detail:
+        if failed.error_class not in INPUT_ERRORS | CONDITION_ERRORS and failed.detail:
             # Not a user error: the stack trace is for whoever fixes the defect.
             err.print(failed.detail, highlight=False, markup=False)
         err.print(f"[red]error[/red] {failed.label}: {failed.error}", highlight=False)

@@ -21,3 +21,7 @@ class InputFileError(Exception):
 
 class ContractViolation(Exception):
     """Rows that passed the row rules broke the typed contract: a pipeline defect."""
+
+
+class DiskFull(Exception):
+    """A disk filled up while the warehouse or a release was written; what was written is removed."""

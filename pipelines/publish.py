@@ -8,6 +8,7 @@ and readers that hold the old file open keep reading a consistent old release.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -22,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.contracts import CONTRACTS
+from pipelines.errors import DiskFull
 from pipelines.paths import REPO_ROOT, ProjectPaths, display
 from pipelines.plan import build_inputs, dbt_project_sha256, landed_inputs, latest_manifest
 
@@ -227,16 +229,29 @@ def publish(paths: ProjectPaths, *, now: datetime | None = None) -> Release:
             paths.releases_dir / "latest.json",
             {"release_id": release_id, "directory": release_id, "published_at": manifest["created_at"]},
         )
-    except BaseException:
+    except BaseException as exc:
         # A release that never reached the serving file is not a release: its folder goes too.
         if not served:
             shutil.rmtree(final_dir, ignore_errors=True)
+        if _is_disk_full(exc):
+            raise DiskFull(
+                f"no space left on the disk while publishing release {release_id} into "
+                f"{display(paths.releases_dir)}: what it wrote is removed and the published release is unchanged. "
+                "Free space on that disk (the last release folder gives the size a release needs) and refresh again."
+            ) from exc
         raise
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
         for leftover in (tmp_db, tmp_db.with_name(tmp_db.name + ".wal")):
             leftover.unlink(missing_ok=True)
     return Release(release_id, final_dir, manifest, time.perf_counter() - started)
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    # DuckDB and Arrow report a full disk in their own exception types, with the system's message.
+    return "No space left on device" in str(exc) or (exc.__cause__ is not None and _is_disk_full(exc.__cause__))
 
 
 def _write_release_files(paths: ProjectPaths, release_id: str, now: datetime, tmp_dir: Path) -> dict:

@@ -159,6 +159,7 @@ def test_a_publish_that_fails_before_serving_leaves_no_release_behind(refreshed,
     """A release folder is listed only once its serving file is in place: a failure while building the serving
     file (a full disk, say) removes the folder it wrote, and folders of publishes in progress are never listed."""
     import pipelines.publish as publishing
+    from pipelines.errors import DiskFull
     from pipelines.paths import ProjectPaths
     from pipelines.publish import list_releases
 
@@ -175,8 +176,9 @@ def test_a_publish_that_fails_before_serving_leaves_no_release_behind(refreshed,
     monkeypatch.setattr(publishing, "_build_serving_file", full_disk)
     try:
         publish(copy)
-    except OSError as exc:
-        assert exc.errno == 28
+    except DiskFull as exc:  # a full disk is named as such, with the system's error as its cause
+        assert isinstance(exc.__cause__, OSError) and exc.__cause__.errno == 28
+        assert "published release is unchanged" in str(exc)
     else:
         raise AssertionError("publish did not fail")
     assert [r["release_id"] for r in list_releases(copy)] == before

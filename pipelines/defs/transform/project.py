@@ -20,6 +20,12 @@ from dagster_dbt import DbtProject
 
 from pipelines.paths import DBT_PROJECT_DIR, DBT_PROJECT_SOURCES, WAREHOUSE_DB_ENV, project_paths
 
+# dbt is installed beside this interpreter; dagster-dbt looks for `dbt` on PATH (for `dagster dev`'s
+# prepare_if_dev too), which lacks that folder when the environment is not activated (.venv/bin/dagster).
+_BIN = str(Path(sys.executable).parent)
+if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
+
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 DBT_TARGET_DIR = DBT_PROJECT_DIR / "target"
 # The manifest depends on the project's content and on its profile.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from pipelines.quality import load_suites, validate_suite, validate_tables
@@ -42,3 +44,37 @@ def test_area_industry_suite_catches_widespread_withholding():
     result = validate_suite(_suite("area_industry"), frame)
     failed = {(f["expectation"], f["kwargs"].get("column")): f["observed"] for f in result.failures}
     assert failed == {("expect_column_mean_to_be_between", "is_employment_withheld"): 0.2}
+
+
+def test_a_failing_suite_names_the_rows_and_the_input_lines_behind_them(refreshed):
+    """Cells without an LQ beyond the suite's tolerance: the failure names them by the table's key and the
+    CBP lines they were landed from (each line holds the cell's county and NAICS code)."""
+    import duckdb
+
+    from pipelines.publish import PUBLISHED_TABLES
+    from pipelines.quality import describe_failure, trace_sources
+
+    paths, _ = refreshed
+    con = duckdb.connect(str(paths.warehouse_db), read_only=True)
+    try:
+        frame = con.execute("select * from marts.area_industry where country = 'US' order by area_code, "
+                            "industry_code limit 200").df()
+        frame.loc[:19, "lq"] = None  # 10 % without an LQ; the suite allows 5 %
+        result = validate_suite(_suite("area_industry"), frame, PUBLISHED_TABLES["area_industry"])
+        failure = next(f for f in result.failures if f["kwargs"].get("column") == "lq")
+        nulls = frame[frame["lq"].isna()]
+        assert failure["unexpected_count"] == len(nulls) >= 20
+        named = [(r["area_code"], r["industry_code"]) for r in failure["rows"]]
+        assert named == list(zip(nulls["area_code"][:10], nulls["industry_code"][:10]))
+        sources = trace_sources(con, frame, failure["rows"])
+    finally:
+        con.close()
+    lines = [s for s in sources if " line " in s]
+    assert len(lines) >= 10
+    for source in lines[:10]:
+        file, line = source.rsplit(" line ", 1)
+        text = Path(file).read_text(encoding="utf-8").splitlines()[int(line) - 1]
+        fips, naics = text.split(",")[:2]
+        assert (fips, naics) in named
+    failure["sources"] = sources
+    assert f"expect_column_values_to_not_be_null on lq: {len(nulls)} unexpected value(s)" in describe_failure(failure)

@@ -102,11 +102,15 @@ def detect(sample: bytes, among: tuple[str, ...] | None) -> str | None:
             if exc.start >= len(sample) - 3:  # only a character cut by the end of the sample
                 return utf8[0]
     isolation = [canonical(e).replace("-", "_") for e in among] if among else None
-    best = from_bytes(sample, cp_isolation=isolation).best()
+    results = from_bytes(sample, cp_isolation=isolation)
+    best = results.best()
     if best is None:
         return None
-    # Encodings that give the same text as the best guess: the most common of them is named.
-    same = {canonical(e) for e in best.could_be_from_charset}
+    # Among guesses as likely as the best (a short sample often fits many code pages equally), and encodings
+    # that give the same text, the most common in offices' files is named.
+    tied = [r for r in results
+            if abs(r.chaos - best.chaos) <= 0.01 and abs(r.coherence - best.coherence) <= 0.01]
+    same = {canonical(e) for r in tied for e in r.could_be_from_charset}
     preferred = next((e for e in COMMON if canonical(e) in same), None)
     if preferred and (not among or any(canonical(a) == canonical(preferred) for a in among)):
         return next((a for a in among or () if canonical(a) == canonical(preferred)), preferred)

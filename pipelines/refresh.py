@@ -282,13 +282,24 @@ def run_refresh(
     KeyboardInterrupt."""
     from pipelines.refresh_lock import refresh_lock
 
-    with refresh_lock(paths, wait_seconds=wait_seconds, on_wait=lambda owner: on_notice and on_notice(
-        f"waiting for the refresh lock, held by {owner.describe() if owner else 'another refresh'} "
-        f"(giving up after {wait_seconds:.0f}s)"
-    )) as held:
-        return _run_locked(paths, held, publish_release=publish_release, full=full, steps_to_run=steps_to_run,
-                           on_step_start=on_step_start, on_step_end=on_step_end, on_notice=on_notice,
-                           should_stop=should_stop, wait_seconds=DEFAULT_WAIT_SECONDS if wait_seconds is None else wait_seconds)
+    def waiting_for_lock(owner) -> None:
+        if on_notice:
+            holder = owner.describe() if owner else "another refresh"
+            on_notice(f"waiting for the refresh lock, held by {holder} (giving up after {wait_seconds:.0f}s)")
+
+    with refresh_lock(paths, wait_seconds=wait_seconds, on_wait=waiting_for_lock) as held:
+        return _run_locked(
+            paths,
+            held,
+            publish_release=publish_release,
+            full=full,
+            steps_to_run=steps_to_run,
+            on_step_start=on_step_start,
+            on_step_end=on_step_end,
+            on_notice=on_notice,
+            should_stop=should_stop,
+            wait_seconds=DEFAULT_WAIT_SECONDS if wait_seconds is None else wait_seconds,
+        )
 
 
 def _run_locked(

@@ -572,22 +572,132 @@ def sensitivity(
     console.print(f"report: {display(report)}", highlight=False)
 
 
-@app.command()
-def releases(warehouse: WarehouseOption = None) -> None:
-    """List the releases in warehouse/releases."""
-    from pipelines.publish import list_releases
+releases_app = typer.Typer(
+    help="The release registry (warehouse/releases/registry.json): list, show, compare and restore releases.",
+    invoke_without_command=True,
+)
+app.add_typer(releases_app, name="releases")
+
+
+def _release_errors(func):
+    """ReleaseError and a held lock as one line and exit 2 / 1."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from pipelines.refresh_lock import RefreshLockHeld
+        from pipelines.releases import ReleaseError
+
+        try:
+            return func(*args, **kwargs)
+        except ReleaseError as exc:
+            err.print(f"[red]error[/red] {exc}", highlight=False)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except RefreshLockHeld as exc:
+            err.print(f"[red]error[/red] {exc}", highlight=False)
+            raise typer.Exit(EXIT_CHECKS_FAILED) from None
+
+    return wrapper
+
+
+@releases_app.callback()
+def releases(ctx: typer.Context, warehouse: WarehouseOption = None) -> None:
+    """The releases of the registry (``crosscluster releases`` alone lists them)."""
+    if ctx.invoked_subcommand is None:
+        releases_list(warehouse)
+
+
+@releases_app.command("list")
+def releases_list(warehouse: WarehouseOption = None) -> None:
+    """Every release of the registry, oldest first, with its status and whether it is served."""
+    from pipelines.publish import served_release_id
+    from pipelines.releases import load_registry
 
     paths = _paths(None, warehouse)
-    found = list_releases(paths)
-    if not found:
+    entries = load_registry(paths)
+    if not entries:
         console.print("No releases yet; run `crosscluster refresh`.")
         return
-    table = Table("release_id", "created_at", "tables", "rows", "git_commit")
-    for r in found:
-        table.add_row(
-            r["release_id"], r["created_at"], str(r["tables"]), f"{r['rows']:,}", (r["git_commit"] or "")[:10]
-        )
+    served = served_release_id(paths)
+    table = Table("release_id", "reference period", "status", "served", "supersedes", "git_commit", "files")
+    for e in entries:
+        table.add_row(e["release_id"], e["reference_period"], e["status"], "yes" if e["release_id"] == served else "",
+                      e["supersedes"] or "", (e["git_commit"] or "")[:10], "removed" if e["files_removed"] else "kept")
     console.print(table)
+
+
+@releases_app.command("show")
+@_release_errors
+def releases_show(release_id: Annotated[str, typer.Argument(help="A release id.")],
+                  warehouse: WarehouseOption = None) -> None:
+    """A release's registry entry and its tables (rows, fingerprint)."""
+    from pipelines.releases import ReleaseError, load_registry, manifest_of
+
+    paths = _paths(None, warehouse)
+    entry = next((e for e in load_registry(paths) if e["release_id"] == release_id), None)
+    if entry is None:
+        raise ReleaseError(f"release {release_id} is not in the registry; `crosscluster releases list` lists them.")
+    for key in ("release_id", "created_at", "reference_period", "status", "supersedes", "git_commit",
+                "input_sha256", "rule_set_sha256", "classification_versions", "served"):
+        console.print(f"{key:24s} {entry.get(key)}", highlight=False)
+    if entry["files_removed"]:
+        console.print("files                    removed by the retention setting")
+        return
+    manifest = manifest_of(paths, release_id)
+    table = Table("table", "rows", "fingerprint")
+    for name, meta in manifest["tables"].items():
+        table.add_row(name, f"{meta['rows']:,}", meta["fingerprint"][:16])
+    console.print(table)
+
+
+@releases_app.command("diff")
+@_release_errors
+def releases_diff(
+    first: Annotated[str, typer.Argument(help="The older release.")],
+    second: Annotated[str, typer.Argument(help="The newer release.")],
+    table: Annotated[str | None, typer.Option("--table", help="One table, with its changed rows.")] = None,
+    limit: Annotated[int, typer.Option(help="Changed rows shown per table.")] = 20,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Cell by cell, on each table's key: rows added, removed and revised (old and new values) from FIRST to
+    SECOND."""
+    from pipelines.releases import diff_releases
+
+    paths = _paths(None, warehouse)
+    diffs = diff_releases(paths, first, second, table=table, limit=limit)
+    summary = Table("table", "added", "removed", "revised", title=f"{first} -> {second}", title_justify="left")
+    for d in diffs:
+        summary.add_row(d.table, f"{d.added:,}", f"{d.removed:,}", f"{d.revised:,}")
+    console.print(summary)
+    if table is not None:
+        for row in diffs[0].rows:
+            key = {k: v for k, v in row.items() if k not in ("change", "columns")}
+            changes = "; ".join(f"{c['column']}: {c['old']} -> {c['new']}" for c in row["columns"])
+            console.print(f"{row['change']:8s} {json.dumps(key)} {changes}", highlight=False, soft_wrap=True)
+
+
+@releases_app.command("restore")
+@_release_errors
+def releases_restore(release_id: Annotated[str, typer.Argument(help="The release to serve again.")],
+                     warehouse: WarehouseOption = None) -> None:
+    """Serve an older release again (atomically, under the refresh lock); the next refresh that publishes
+    replaces it."""
+    from pipelines.releases import restore
+
+    paths = _paths(None, warehouse)
+    restore(paths, release_id)
+    console.print(f"{display(paths.published_db)} now serves release {release_id}.", highlight=False)
+
+
+@releases_app.command("finalize")
+@_release_errors
+def releases_finalize(release_id: Annotated[str, typer.Argument(help="A release id.")],
+                      warehouse: WarehouseOption = None) -> None:
+    """Mark a release final (releases are provisional when published)."""
+    from pipelines.releases import set_status
+
+    set_status(_paths(None, warehouse), release_id, "final")
+    console.print(f"release {release_id} is final.", highlight=False)
 
 
 @app.command()

@@ -26,6 +26,7 @@ from pipelines.contracts import CONTRACTS
 from pipelines.errors import DiskFull
 from pipelines.paths import REPO_ROOT, ProjectPaths, display
 from pipelines.plan import build_inputs, dbt_project_sha256, landed_inputs, latest_manifest
+from pipelines.releases import apply_retention, load_registry, make_immutable, record_release, registry_path
 
 # Published tables (marts) and the key their rows are sorted by.
 PUBLISHED_TABLES: dict[str, tuple[str, ...]] = {
@@ -222,6 +223,8 @@ def publish(paths: ProjectPaths, *, now: datetime | None = None) -> Release:
         _build_serving_file(paths, tmp_dir, manifest, tmp_db)
         # Two renames: the release folder, then the serving file. A process killed between them leaves a folder
         # newer than the served release, which the next refresh removes (reconcile_releases).
+        superseded = served_release_id(paths)
+        make_immutable(tmp_dir)
         os.rename(tmp_dir, final_dir)
         os.replace(tmp_db, paths.published_db)
         served = True
@@ -229,6 +232,8 @@ def publish(paths: ProjectPaths, *, now: datetime | None = None) -> Release:
             paths.releases_dir / "latest.json",
             {"release_id": release_id, "directory": release_id, "published_at": manifest["created_at"]},
         )
+        record_release(paths, manifest, superseded)
+        apply_retention(paths, release_id)
     except BaseException as exc:
         # A release that never reached the serving file is not a release: its folder goes too.
         if not served:
@@ -283,6 +288,8 @@ def _write_release_files(paths: ProjectPaths, release_id: str, now: datetime, tm
             # What the release is built from, as a refresh compares it (pipelines/plan.py).
             "build_inputs": build_inputs(landed_inputs(paths.warehouse_db), dbt_project_sha256()),
             "quarantined_rows": _quarantine_counts(con),
+            "classification_versions": [r[0] for r in con.execute(
+                "select distinct industry_system from marts.area_industry order by 1").fetchall()],
             "tables": tables,
         }
         manifest["reproducibility"] = reproducibility(paths, manifest)
@@ -384,11 +391,18 @@ def reconcile_releases(paths: ProjectPaths) -> list[str]:
     changed: list[str] = []
     if served is None or not paths.releases_dir.exists():
         return changed  # nothing served (yet, or the file was removed by hand): no folder is judged
+    registered = {e["release_id"] for e in load_registry(paths)}
+    if served not in registered and (paths.releases_dir / served / "manifest.json").exists():
+        # Killed between the swap of the serving file and the registry's update.
+        manifest = json.loads((paths.releases_dir / served / "manifest.json").read_text(encoding="utf-8"))
+        record_release(paths, manifest, None)
+        registered.add(served)
+        changed.append(f"{display(registry_path(paths))} (added {served}, the served release)")
     for folder in sorted(paths.releases_dir.iterdir()):
-        if folder.is_dir() and not folder.name.startswith(".") and folder.name > served:
-            if (folder / "manifest.json").exists() or not any(folder.iterdir()):
-                shutil.rmtree(folder, ignore_errors=True)
-                changed.append(f"{display(folder)} (never served)")
+        never_served = folder.name > served and folder.name not in registered
+        if folder.is_dir() and not folder.name.startswith(".") and never_served:
+            shutil.rmtree(folder, ignore_errors=True)
+            changed.append(f"{display(folder)} (never served)")
     pointer = paths.releases_dir / "latest.json"
     current = json.loads(pointer.read_text(encoding="utf-8")).get("release_id") if pointer.exists() else None
     if current != served and (paths.releases_dir / served / "manifest.json").exists():
@@ -401,15 +415,14 @@ def reconcile_releases(paths: ProjectPaths) -> list[str]:
 
 
 def list_releases(paths: ProjectPaths) -> list[dict]:
-    """The published releases: complete folders up to the one the serving file holds."""
+    """The published releases whose files are kept: those of the registry (a folder written by a publish that
+    never served it, or in progress, is not one)."""
     out = []
     if not paths.releases_dir.exists():
         return out
-    served = served_release_id(paths)
+    registered = {e["release_id"] for e in load_registry(paths)}
     for manifest_path in sorted(paths.releases_dir.glob("*/manifest.json")):
-        if manifest_path.parent.name.startswith("."):  # a publish in progress or interrupted, never a release
-            continue
-        if served is not None and manifest_path.parent.name > served:  # written by a publish that never served it
+        if manifest_path.parent.name not in registered:
             continue
         m = json.loads(manifest_path.read_text(encoding="utf-8"))
         out.append(

@@ -41,7 +41,7 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 EXIT_OK, EXIT_CHECKS_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 INPUT_ERRORS = {"InputFileError", "CatalogueError"}
 # Conditions of the machine or of another process, not defects: one line, no stack trace, exit 1.
-CONDITION_ERRORS = {"DiskFull", "WarehouseBusy"}
+CONDITION_ERRORS = {"DiskFull", "WarehouseBusy", "DagsterAssetCheckFailedError"}
 
 RawOption = Annotated[
     Path | None,

@@ -65,6 +65,19 @@ def load_disclosure_rules(path: Path = DISCLOSURE_RULES_FILE) -> DisclosureRules
     )
 
 
+def rules_from_values(values: dict) -> DisclosureRules:
+    """The rule set from its loaded row (intermediate.int_disclosure_rules), as the dbt models see it."""
+    return DisclosureRules(
+        name=str(values["rule_set"]),
+        version=str(values["rule_set_version"]),
+        min_units=int(values["min_units"]),
+        dominance_1_k=float(values["dominance_1_k"]),
+        dominance_2_k=float(values["dominance_2_k"]),
+        protection_width=float(values["protection_width"]),
+        sha256="",
+    )
+
+
 def primary_status(contributions: Sequence[float], rules: DisclosureRules) -> str:
     """CONF_STATUS of a cell from its units' contributions (e.g. their employees)."""
     if len(contributions) < rules.min_units:
@@ -112,6 +125,11 @@ def _solve_group(values: np.ndarray, units: np.ndarray, primary: np.ndarray, rul
     if not primary.any():
         return primary.copy()
     p = rules.protection_width
+    # Already protected (the usual case where most cells are small): nothing to choose.
+    suppressed_total = values[primary].sum()
+    if (units[primary].sum() >= rules.min_units
+            and all(suppressed_total - values[i] >= p * values[i] for i in np.flatnonzero(primary))):
+        return primary.copy()
     rows, lower = [], []
     for i in np.flatnonzero(primary):
         # The other suppressed cells of the group hold at least p x_i: sum_{k != i} x_k y_k >= p x_i.
@@ -174,14 +192,68 @@ class AuditResult:
         return self.upper - self.value >= self.required - 1e-6 and self.value - self.lower >= self.required - 1e-6
 
 
+def _published_groups(table: Table, hidden: set[int], withheld: set[tuple]) -> list[tuple[frozenset, float]]:
+    """(the hidden cells of a published group, the sum a reader knows they make), for groups with hidden cells."""
+    out = []
+    for group in table.groups:
+        if not group.total_published or group.key in withheld:
+            continue
+        members = frozenset(i for i in group.cells if i in hidden)
+        if members:
+            out.append((members, sum(table.cells[i].value for i in members)))
+    return out
+
+
+def _laminar(groups: list[tuple[frozenset, float]]) -> bool:
+    sets = [g for g, _ in groups]
+    return all(a.isdisjoint(b) or a <= b or b <= a for n, a in enumerate(sets) for b in sets[n + 1:])
+
+
+def _laminar_intervals(hidden: list[int], groups: list[tuple[frozenset, float]]) -> dict[int, tuple[float, float]]:
+    """The LP's intervals in closed form when the published groups nest (each district within its country's
+    class total): a cell's smallest group G, less the sums of G's subgroups (all known), leaves S for the cells of
+    G in no subgroup; the cell ranges over [0, S] when it shares S with another cell, and is S when alone; a
+    cell in no group is bounded only below (by 0)."""
+    unique: dict[frozenset, float] = {}
+    for members, total in groups:
+        unique[members] = total
+    ordered = sorted(unique.items(), key=lambda g: len(g[0]))
+    out = {}
+    for i in hidden:
+        smallest = next(((m, t) for m, t in ordered if i in m), None)
+        if smallest is None:
+            out[i] = (0.0, float("inf"))
+            continue
+        members, total = smallest
+        children = [(m, t) for m, t in ordered if m < members and i not in m]
+        # Only maximal children count (a child of a child is inside it).
+        maximal = [(m, t) for m, t in children if not any(m < other for other, _ in children)]
+        loose = set(members) - set().union(*[m for m, _ in maximal]) if maximal else set(members)
+        share = total - sum(t for _, t in maximal)
+        out[i] = (0.0, share) if len(loose) > 1 else (share, share)
+    return out
+
+
 def audit(table: Table, statuses: list[str], withheld: set[tuple], rules: DisclosureRules) -> list[AuditResult]:
     """The interval a reader can infer for each suppressed cell from the published values (the free cells and
-    the published group totals), by linear programming; see the module docstring."""
+    the published group totals), by linear programming; see the module docstring. When the published groups nest
+    (districts within national totals, the warehouse's tables) the LP's solution is computed in closed form
+    (:func:`_laminar_intervals`; the tests check that both agree); otherwise two LPs per cell are solved."""
     from scipy.optimize import linprog
 
     hidden = [i for i, s in enumerate(statuses) if s != FREE]
     if not hidden:
         return []
+    groups = _published_groups(table, set(hidden), withheld)
+    if _laminar(groups):
+        intervals = _laminar_intervals(hidden, groups)
+        return [AuditResult(table.cells[i].key, table.cells[i].value, *intervals[i],
+                            rules.protection_width * table.cells[i].value) for i in hidden]
+    return _audit_lp(table, hidden, withheld, rules, linprog)
+
+
+def _audit_lp(table: Table, hidden: list[int], withheld: set[tuple], rules: DisclosureRules, linprog
+              ) -> list[AuditResult]:
     position = {i: j for j, i in enumerate(hidden)}
     equalities, rhs = [], []
     for group in table.groups:
@@ -209,3 +281,65 @@ def audit(table: Table, statuses: list[str], withheld: set[tuple], rules: Disclo
         cell = table.cells[i]
         results.append(AuditResult(cell.key, cell.value, lower, upper, rules.protection_width * cell.value))
     return results
+
+
+def audit_warehouse(con, rules: DisclosureRules) -> dict:
+    """The audit of a built warehouse (read-only connection): for each industry class of each country and year
+    with suppressed register cells, the table a reader sees is rebuilt from what is published (the free cells of
+    marts.area_industry, the district totals of marts.districts, a class's national total where any national
+    share of it is published) with the true values of the suppressed cells, and every suppressed cell's interval
+    is solved. Returns counts and the unprotected cells (none in a release)."""
+    cells = con.execute(
+        """
+        select p.country, p.ref_year, p.industry_system, p.industry_code, p.area_code, r.region_code,
+               p.employees, p.establishments, m.conf_status, m.national_share is not null as shares_published
+        from intermediate.int_area_industry_primary as p
+        inner join marts.area_industry as m using (country, ref_year, area_code, industry_system, industry_code)
+        left join intermediate.int_area_regions as r using (country, area_code)
+        order by 1, 2, 3, 4, 5
+        """
+    ).fetchall()
+    districts = con.execute(
+        "select country, ref_year, industry_system, main_industry_code, area_code, district_id from marts.districts "
+        "where employees is not null"
+    ).fetchall()
+    published_totals: dict[tuple, list[tuple[str, str]]] = {}
+    for country, year, system, code, region, district_id in districts:
+        published_totals.setdefault((country, year, system, code), []).append((region, district_id))
+    by_class: dict[tuple, list] = {}
+    for row in cells:
+        by_class.setdefault(row[:4], []).append(row)
+    suppressed = unprotected_count = 0
+    unprotected: list[dict] = []
+    narrowest = None
+    for klass, rows in by_class.items():
+        statuses = [r[8] for r in rows]
+        if all(s == FREE for s in statuses):
+            continue
+        table = Table([Cell((r[4],), float(r[6]), int(r[7]), r[8]) for r in rows])
+        for region, district_id in published_totals.get(klass, []):
+            members = [i for i, r in enumerate(rows) if r[5] == region]
+            if members:
+                table.groups.append(Group(("district", district_id), members))
+        if any(r[9] for r in rows):
+            table.groups.append(Group(("national_class",), list(range(len(rows)))))
+        for result in audit(table, statuses, set(), rules):
+            suppressed += 1
+            margin = min(result.upper - result.value, result.value - result.lower)
+            ratio = margin / result.value if result.value else float("inf")
+            narrowest = ratio if narrowest is None else min(narrowest, ratio)
+            if not result.protected:
+                unprotected_count += 1
+                if len(unprotected) < 20:
+                    unprotected.append({"class": list(klass), "area_code": result.key[0], "value": result.value,
+                                        "lower": result.lower, "upper": result.upper})
+    return {
+        "rule_set": rules.name,
+        "rule_set_version": rules.version,
+        "rules_sha256": rules.sha256,
+        "protection_width": rules.protection_width,
+        "suppressed_cells_audited": suppressed,
+        "unprotected_cells": unprotected_count,
+        "narrowest_protection": None if narrowest is None or narrowest == float("inf") else round(narrowest, 6),
+        "unprotected_examples": unprotected,
+    }

@@ -141,6 +141,23 @@ def _rule_set(con: duckdb.DuckDBPyConnection) -> dict:
     }
 
 
+def _disclosure(con: duckdb.DuckDBPyConnection) -> dict:
+    """The disclosure rule set the release was protected with (file and hash), the published cells by
+    CONF_STATUS, and the audit of every suppressed cell."""
+    from pipelines.disclosure import DISCLOSURE_RULES_FILE, audit_warehouse, load_disclosure_rules
+
+    rules = load_disclosure_rules()
+    statuses = dict(con.execute(
+        "select conf_status, count(*) from marts.area_industry group by 1 order by 1").fetchall())
+    return {
+        "rules_file": display(DISCLOSURE_RULES_FILE),
+        "rules_sha256": rules.sha256,
+        "rule_set": f"{rules.name} {rules.version}",
+        "area_industry_cells_by_conf_status": statuses,
+        "audit": audit_warehouse(con, rules),
+    }
+
+
 def _comments(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str | None, dict[str, str]]:
     t = con.execute(
         "select comment from duckdb_tables() where schema_name = 'marts' and table_name = ?", [table]
@@ -288,6 +305,7 @@ def _write_release_files(paths: ProjectPaths, release_id: str, now: datetime, tm
             # What the release is built from, as a refresh compares it (pipelines/plan.py).
             "build_inputs": build_inputs(landed_inputs(paths.warehouse_db), dbt_project_sha256()),
             "quarantined_rows": _quarantine_counts(con),
+            "disclosure": _disclosure(con),
             "classification_versions": [r[0] for r in con.execute(
                 "select distinct industry_system from marts.area_industry order by 1").fetchall()],
             "tables": tables,

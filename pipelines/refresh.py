@@ -132,6 +132,7 @@ def _dbt_elapsed(paths: ProjectPaths) -> float:
 STEPS = ("reference", "ingest", "build", "check", "publish")
 # The ops of the build run and the steps they are reported as.
 BUILD_OPS = {"warehouse_models": ("build", "dbt build and tests"), "gx_suites": ("check", "Great Expectations suites"),
+             "marts__area_industry_disclosure_audit": ("check", "disclosure audit"),
              "published__release": ("publish", "publish release")}
 
 

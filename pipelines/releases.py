@@ -87,6 +87,7 @@ def registry_entry(manifest: dict, supersedes: str | None, served_at: str) -> di
         "input_sha256": _sha256_json(manifest.get("build_inputs") or manifest["inputs"]),
         "rule_set_sha256": manifest["rule_set"]["sha256"],
         "rule_set_values_sha256": manifest["rule_set"].get("values_sha256"),
+        "disclosure_rules_sha256": (manifest.get("disclosure") or {}).get("rules_sha256"),
         "classification_versions": manifest.get("classification_versions", []),
         "fingerprints": {t: meta["fingerprint"] for t, meta in manifest["tables"].items()},
         "supersedes": supersedes,

@@ -37,7 +37,7 @@ def statistics_job_name(country: str) -> str:
     return f"{country.lower()}_statistics_job"
 
 
-def build_jobs(entries: list[CatalogueEntry], dbt_assets: dg.AssetsDefinition, gx_checks) -> list:
+def build_jobs(entries: list[CatalogueEntry], dbt_assets: dg.AssetsDefinition, checks: list) -> list:
     downstream = dg.AssetSelection.assets(dbt_assets) | dg.AssetSelection.keys(RELEASE_KEY)
     jobs = [
         dg.define_asset_job(
@@ -48,7 +48,7 @@ def build_jobs(entries: list[CatalogueEntry], dbt_assets: dg.AssetsDefinition, g
         ),
         dg.define_asset_job(
             "build_job",
-            selection=dg.AssetSelection.assets(dbt_assets) - dg.AssetSelection.checks(gx_checks),
+            selection=dg.AssetSelection.assets(dbt_assets) - dg.AssetSelection.checks(*checks),
             description="dbt build: models, seeds, data tests and unit tests (no suites, no release).",
         ),
         dg.define_asset_job(

@@ -1,3 +1,3 @@
--- Published as computed in intermediate.int_area_industry_named (marts only select what is published; models read
+-- Published as computed in intermediate.int_area_industry_published (marts only select what is published; models read
 -- the intermediate layer).
-select * from {{ ref('int_area_industry_named') }}
+select * from {{ ref('int_area_industry_published') }}

@@ -1,3 +1,3 @@
--- Published as computed in intermediate.int_districts (marts only select what is published; models read
+-- Published as computed in intermediate.int_districts_published (marts only select what is published; models read
 -- the intermediate layer).
-select * from {{ ref('int_districts') }}
+select * from {{ ref('int_districts_published') }}

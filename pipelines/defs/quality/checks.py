@@ -39,3 +39,32 @@ def gx_suites() -> Iterable[dg.AssetCheckResult]:
                 "failures": dg.MetadataValue.json(result.failures),
             },
         )
+
+
+@dg.asset_check(
+    asset=dg.AssetKey(["marts", "area_industry"]),
+    name="disclosure_audit",
+    blocking=True,
+    description="Every suppressed register cell keeps at least the disclosure rule set's protection width on "
+    "both sides of the interval a reader can infer from every published value (pipelines/disclosure.py).",
+)
+def disclosure_audit() -> dg.AssetCheckResult:
+    import duckdb
+
+    from pipelines.disclosure import audit_warehouse, load_disclosure_rules
+
+    con = duckdb.connect(str(project_paths().warehouse_db), read_only=True)
+    try:
+        result = audit_warehouse(con, load_disclosure_rules())
+    finally:
+        con.close()
+    passed = result["unprotected_cells"] == 0
+    return dg.AssetCheckResult(
+        passed=passed,
+        description=None if passed else (
+            f"{result['unprotected_cells']} suppressed cell(s) can be narrowed below +-"
+            f"{result['protection_width']:.0%}: {result['unprotected_examples'][:3]}"
+        ),
+        metadata={k: dg.MetadataValue.json(v) if isinstance(v, list | dict) else v for k, v in result.items()
+                  if v is not None},
+    )

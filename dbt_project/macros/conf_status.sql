@@ -1,0 +1,13 @@
+{#- CONF_STATUS of a cell by the primary rules of the disclosure rule set (intermediate.int_disclosure_rules, aliased
+    `rules_alias`): A fewer than min_units contributing units, O the largest unit above dominance_1_k % of the cell,
+    T the two largest above dominance_2_k %, F free. `top_two` is the list of the two largest contributions,
+    largest first (DuckDB max(x, 2)). pipelines/disclosure.py primary_status is the same rule in Python. -#}
+{% macro conf_status(units, top_two, total, rules_alias='disclosure') -%}
+case
+    when {{ units }} < {{ rules_alias }}.min_units then 'A'
+    when {{ total }} > 0 and {{ top_two }}[1] > {{ rules_alias }}.dominance_1_k / 100 * {{ total }} then 'O'
+    when {{ total }} > 0 and {{ top_two }}[1] + coalesce({{ top_two }}[2], 0)
+        > {{ rules_alias }}.dominance_2_k / 100 * {{ total }} then 'T'
+    else 'F'
+end
+{%- endmacro %}

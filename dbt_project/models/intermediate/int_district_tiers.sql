@@ -4,25 +4,12 @@
 -- are rules of the rule set. Without an input-output table the upstream industries are
 -- not known, so suppliers are counted in the main industry only (supplier_scope says so).
 -- Leader concentration is released only as a category (a top-1 share would reveal one unit).
-with units as (
-    select * from {{ ref('int_district_units') }}
+with tiered as (
+    select * from {{ ref('int_district_unit_tiers') }}
 ),
 
 rules as (
     select * from {{ ref('int_rules') }}
-),
-
-tiered as (
-    select
-        u.*,
-        case
-            when u.employees >= r.tier_leader_min_employees
-                or u.size_rank <= floor(u.district_units * r.tier_leader_top_share) then 'leader'
-            when u.employees >= r.tier_primary_min_employees then 'primary_supplier'
-            else 'satellite'
-        end as tier
-    from units as u
-    cross join rules as r
 ),
 
 summary as (

@@ -1,3 +1,3 @@
--- Published as computed in intermediate.int_district_tiers (marts only select what is published; models read
+-- Published as computed in intermediate.int_district_tiers_published (marts only select what is published; models read
 -- the intermediate layer).
-select * from {{ ref('int_district_tiers') }}
+select * from {{ ref('int_district_tiers_published') }}

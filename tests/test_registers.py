@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from pipelines.catalogue import SourceFile
+from pipelines.disclosure import load_disclosure_rules
 from pipelines.ingest import run_entry
 from pipelines.paths import REFERENCE_DIR, SAMPLE_RAW_DIR, ProjectPaths
 from pipelines.rules import load_rule_set
@@ -266,19 +267,30 @@ def test_registers_of_the_sample_match_the_raw_files(refreshed):
             cell = cells.setdefault(key, [0, 0.0])
             cell[0] += 1
             cell[1] += bands[row["per_ocu"]]
-    con = duckdb.connect(str(paths.published_db), read_only=True)
+    # The cells as computed (the working warehouse), and as published (disclosure control applied).
+    con = duckdb.connect(str(paths.warehouse_db), read_only=True)
+    computed = {
+        (r[0], r[1]): (r[2], r[3], r[4])
+        for r in con.execute(
+            "select area_code, industry_code, establishments, employees, is_estimate "
+            "from intermediate.int_area_industry_named where country = 'MX' and ref_year = 2021"
+        ).fetchall()
+    }
     published = {
         (r[0], r[1]): (r[2], r[3], r[4])
         for r in con.execute(
-            "select area_code, industry_code, establishments, employees, is_estimate from area_industry "
+            "select area_code, industry_code, establishments, employees, conf_status from marts.area_industry "
             "where country = 'MX' and ref_year = 2021"
         ).fetchall()
     }
     con.close()
-    assert set(published) == set(cells)
+    assert set(computed) == set(published) == set(cells)
     for key, (units, employees) in cells.items():
         # Band estimates (20.5, 40.5, ...) are summed, then rounded half away from zero.
-        assert published[key] == (units, int(employees + 0.5), True)
+        assert computed[key] == (units, int(employees + 0.5), True)
+        # Published as computed when free; a suppressed cell shows neither its units nor its employees.
+        shown = published[key]
+        assert shown == ((units, int(employees + 0.5), "F") if shown[2] == "F" else (None, None, shown[2]))
 
 
 def test_planted_districts_come_out_of_the_identification(refreshed):
@@ -334,15 +346,28 @@ def test_overlay_flags_of_the_hand_built_district(hand_district):
 
 
 def test_tiers_of_the_hand_built_district(hand_district):
+    columns = ("leader_units, leader_employees, primary_supplier_units, primary_supplier_employees, "
+               "satellite_units, satellite_employees, leader_concentration, satellite_to_leader_ratio, "
+               "is_horizontal_competition")
     row = hand_district.execute(
-        "select leader_units, leader_employees, primary_supplier_units, primary_supplier_employees, "
-        "satellite_units, satellite_employees, leader_concentration, satellite_to_leader_ratio, "
-        "is_horizontal_competition from marts.district_tiers where district_id = 'IT-SLLA-13.20'"
+        f"select {columns} from intermediate.int_district_tiers where district_id = 'IT-SLLA-13.20'"
     ).fetchone()
     # Weaving units 300, 120, 60, 40, 30, 20, 10, 8, 5, 4, 2, 1: one leader (300; the top 1 % of 12
     # units is no unit), primary suppliers 120 + 60, nine satellites with 120 employees. The
     # largest unit holds 300 / 600 = 50 % >= 25 %: dominant unit.
     assert row == (1, 300.0, 2, 180.0, 9, 120.0, "dominant_unit", 9.0, False)
+
+    # Published: the leader tier (1 unit) and the primary suppliers (2 units) are below the frequency rule's
+    # minimum of units; together they hold 3 units and protect each other (300 and 180 each far above the
+    # protection width of the other), so the satellites stay free. What derives from a suppressed tier
+    # (the ratio, horizontal competition) is withheld; the concentration category stays.
+    rules = load_disclosure_rules()
+    assert 1 < rules.min_units and 2 < rules.min_units <= 1 + 2
+    published = hand_district.execute(
+        f"select {columns}, leader_conf_status, primary_supplier_conf_status, satellite_conf_status "
+        "from marts.district_tiers where district_id = 'IT-SLLA-13.20'"
+    ).fetchone()
+    assert published == (None, None, None, None, 9, 120.0, "dominant_unit", None, None, "A", "A", "F")
 
 
 def test_gaps_of_the_hand_built_district_item_by_item(hand_district):

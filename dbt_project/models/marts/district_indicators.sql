@@ -55,6 +55,39 @@ long as (
     cross join rules as r
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
+),
+
+size_classes as (
+    -- The disclosure status of each district's size-class cells (intermediate.int_disclosure_component_suppression).
+    select
+        district_id,
+        ref_year,
+        coalesce(max(case when component = 'micro' then conf_status end), 'F') as micro,
+        coalesce(max(case when component = 'small' then conf_status end), 'F') as small,
+        coalesce(max(case when component = 'medium' then conf_status end), 'F') as medium,
+        coalesce(max(case when component = 'large' then conf_status end), 'F') as large
+    from {{ ref('int_disclosure_component_suppression') }}
+    where dimension = 'size_class'
+    group by district_id, ref_year
+),
+
+statused as (
+    -- A size-class cell's units and employees take its status; a share takes the status of the cells it would
+    -- reveal (micro: the micro cell; small: micro or small; SME: the large cell, as 1 - large / total).
+    select
+        l.*,
+        case l.indicator
+            when 'units_micro' then c.micro when 'employees_micro' then c.micro
+            when 'units_small' then c.small when 'employees_small' then c.small
+            when 'units_medium' then c.medium when 'employees_medium' then c.medium
+            when 'units_large' then c.large when 'employees_large' then c.large
+            when 'micro_employment_share' then c.micro
+            when 'small_employment_share' then case when c.micro <> 'F' then c.micro else c.small end
+            when 'sme_employment_share' then c.large
+            else 'F'
+        end as conf_status
+    from long as l
+    left join size_classes as c on c.district_id = l.district_id and c.ref_year = l.ref_year
 )
 
 select
@@ -62,9 +95,10 @@ select
     ref_year,
     country,
     indicator,
-    obs_value,
+    case when coalesce(conf_status, 'F') = 'F' then obs_value end as obs_value,
     unit,
     is_estimate,
     case when obs_value is null then 'L' when is_estimate then 'E' else 'A' end as obs_status,
-    is_synthetic
-from long
+    is_synthetic,
+    coalesce(conf_status, 'F') as conf_status
+from statused

@@ -64,6 +64,11 @@ class WarehouseTranslator(DagsterDbtTranslator):
         )
 
 
+# dbt finishes the statement in progress on SIGINT (a Python model cannot be interrupted); a refresh that is stopped
+# waits this long for it, then kills it (DuckDB rolls the unfinished transaction back on the next open).
+DBT_TERMINATION_SECONDS = 5.0
+
+
 @dbt_assets(
     manifest=DBT_PROJECT.manifest_path,
     project=DBT_PROJECT,
@@ -75,7 +80,10 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     set_dbt_environment()
     ensure_writer_may_run(project_paths(), context.run.tags)
     # The warehouse's own target folder: its run results, and dbt's partial parsing reused between its runs.
-    yield from dbt.cli(["build"], context=context, target_path=project_paths().dbt_target_dir).stream()
+    invocation = dbt.cli(["build"], context=context, target_path=project_paths().dbt_target_dir)
+    # A stopped refresh (SIGTERM, Ctrl-C) stops dbt with SIGINT and kills it if it has not exited in this time.
+    invocation.termination_timeout_seconds = DBT_TERMINATION_SECONDS
+    yield from invocation.stream()
 
 
 class WarehouseDbtResource(DbtCliResource):

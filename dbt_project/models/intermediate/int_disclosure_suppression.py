@@ -10,6 +10,8 @@ per withheld total (object = 'district' or 'national_class').
 A Python model because the choice is an optimisation over each industry class's cells.
 """
 
+from collections import defaultdict
+
 import pandas as pd
 
 COLUMNS = ["object", "country", "ref_year", "area_code", "industry_system", "industry_code", "district_id",
@@ -20,39 +22,39 @@ def model(dbt, session):
     dbt.config(materialized="table")
     from pipelines.disclosure import Cell, Group, Table, rules_from_values, secondary_suppression
 
-    rules_row = dbt.ref("int_disclosure_rules").df().iloc[0]
-    rules = rules_from_values(rules_row.to_dict())
-    cells = dbt.ref("int_area_industry_primary").df()
-    # (Each dbt.ref on its own line: dbt finds a Python model's dependencies in such calls.)
-    regions = dbt.ref("int_area_regions").df()
-    districts = dbt.ref("int_districts").df()
-    regions = regions[["country", "area_code", "region_code"]]
-    districts = districts[
-        ["district_id", "country", "ref_year", "area_code", "industry_system", "main_industry_code"]
-    ].rename(columns={"area_code": "region_code", "main_industry_code": "industry_code"})
-    cells = cells.merge(regions, on=["country", "area_code"], how="left")
-    districts_of = {key: part for key, part in districts.groupby(["country", "ref_year", "industry_system",
-                                                                   "industry_code"], sort=True)}
+    # (Each dbt.ref on its own line: dbt finds a Python model's dependencies in such calls. Rows are read as
+    # tuples: the cells are many and their classes small.)
+    rules_rel = dbt.ref("int_disclosure_rules")
+    cells_rel = dbt.ref("int_area_industry_primary")
+    regions_rel = dbt.ref("int_area_regions")
+    districts_rel = dbt.ref("int_districts")
+    rules = rules_from_values(dict(zip(rules_rel.columns, rules_rel.fetchall()[0], strict=True)))
+    region_of = dict(((c, a), r) for c, a, r in regions_rel.project("country, area_code, region_code").fetchall())
+    districts_of = defaultdict(list)
+    for district_id, country, year, system, code, region in districts_rel.project(
+        "district_id, country, ref_year, industry_system, main_industry_code, area_code"
+    ).order("district_id").fetchall():
+        districts_of[(country, year, system, code)].append((district_id, region))
+    by_class = defaultdict(list)
+    for country, year, system, code, area, employees, units, status in cells_rel.project(
+        "country, ref_year, industry_system, industry_code, area_code, employees, establishments, primary_status"
+    ).order("country, ref_year, industry_system, industry_code, area_code").fetchall():
+        by_class[(country, year, system, code)].append((area, float(employees), int(units), status))
 
     out = []
-    for (country, year, system, code), part in cells.groupby(
-        ["country", "ref_year", "industry_system", "industry_code"], sort=True
-    ):
-        part = part.sort_values("area_code").reset_index(drop=True)
-        statuses = list(part["primary_status"])
+    for (country, year, system, code), rows in by_class.items():
+        statuses = [r[3] for r in rows]
         if any(s != "F" for s in statuses):
-            table = Table([Cell((row.area_code,), float(row.employees), int(row.establishments), row.primary_status)
-                           for row in part.itertuples()])
-            mine = districts_of.get((country, year, system, code), districts.head(0))
-            for district in mine.sort_values("district_id").itertuples():
-                members = list(part.index[part.region_code == district.region_code])
-                table.groups.append(Group(("district", district.district_id), members))
-            table.groups.append(Group(("national_class",), list(part.index)))
+            table = Table([Cell((area,), employees, units, status) for area, employees, units, status in rows])
+            for district_id, region in districts_of.get((country, year, system, code), []):
+                members = [i for i, r in enumerate(rows) if region_of.get((country, r[0])) == region]
+                table.groups.append(Group(("district", district_id), members))
+            table.groups.append(Group(("national_class",), list(range(len(rows)))))
             statuses, withheld = secondary_suppression(table, rules)
             for key in withheld:
                 kind = key[0]
                 out.append([kind, country, year, None, system, code, key[1] if kind == "district" else None, "D"])
-        for row, status in zip(part.itertuples(), statuses, strict=True):
-            out.append(["area_industry", country, year, row.area_code, system, code, None, status])
+        for row, status in zip(rows, statuses, strict=True):
+            out.append(["area_industry", country, year, row[0], system, code, None, status])
     frame = pd.DataFrame(out, columns=COLUMNS)
     return frame.astype({"ref_year": "int64"}) if len(frame) else frame

@@ -251,7 +251,26 @@ def test_every_indicator_of_the_hand_built_district(hand_district):
         "bank_branches_per_1000_firms": round(24 / 22 * 1000, 6),
         "local_bank_share": 0.25,  # 6 of 24
     }
-    assert {k: v[0] for k, v in got.items()} == pytest.approx(expected, abs=1e-6)
+    # Disclosure control: the large size class is one unit and the medium one two, below the frequency rule's
+    # minimum of units; together (3 units, 300 and 180 employees) they protect each other, so micro and small stay
+    # free. Their units and employees, and the SME share (1 - large / total), are published NULL with status A.
+    rules = load_disclosure_rules()
+    assert 2 < rules.min_units <= 3
+    suppressed = {"units_large", "employees_large", "units_medium", "employees_medium", "sme_employment_share"}
+    statuses = dict(hand_district.execute(
+        "select indicator, conf_status from marts.district_indicators where district_id = 'IT-SLLA-13.20'"
+    ).fetchall())
+    assert {k for k, status in statuses.items() if status != "F"} == suppressed
+    assert all(statuses[k] == "A" for k in suppressed)
+    assert all(got[k][0] is None for k in suppressed)
+    assert {k: v[0] for k, v in got.items() if k not in suppressed} == pytest.approx(
+        {k: v for k, v in expected.items() if k not in suppressed}, abs=1e-6)
+    # The values behind them, as computed before disclosure control.
+    wide = hand_district.execute(
+        f"select {', '.join(sorted(suppressed))} from intermediate.int_district_indicators_wide "
+        "where district_id = 'IT-SLLA-13.20'"
+    ).fetchone()
+    assert list(wide) == pytest.approx([expected[k] for k in sorted(suppressed)], abs=1e-6)
     assert all(status == "A" for _, _, status in got.values())
     assert got["bank_branches_per_10k_inhabitants"][1] == "branches per 10,000 inhabitants"
 

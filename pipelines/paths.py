@@ -58,6 +58,11 @@ class ProjectPaths:
         return self.warehouse_dir / "releases"
 
     @property
+    def latest_release_file(self) -> Path:
+        """releases/latest.json: which release the serving file holds (written by publish and restore)."""
+        return self.releases_dir / "latest.json"
+
+    @property
     def published_dir(self) -> Path:
         return self.warehouse_dir / "published"
 

@@ -100,7 +100,7 @@ def build_inputs(loads: dict[LoadKey, str], dbt_sha: str) -> dict:
 
 
 def latest_manifest(paths: ProjectPaths) -> dict | None:
-    pointer = paths.releases_dir / "latest.json"
+    pointer = paths.latest_release_file
     if not pointer.exists():
         return None
     latest = json.loads(pointer.read_text(encoding="utf-8"))

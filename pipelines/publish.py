@@ -26,7 +26,15 @@ from pipelines.contracts import CONTRACTS
 from pipelines.errors import DiskFull
 from pipelines.paths import REPO_ROOT, ProjectPaths, display
 from pipelines.plan import build_inputs, dbt_project_sha256, landed_inputs, latest_manifest
-from pipelines.releases import apply_retention, load_registry, make_immutable, record_release, registry_path
+from pipelines.releases import (
+    apply_retention,
+    load_registry,
+    make_immutable,
+    manifest_of,
+    point_latest,
+    record_release,
+    registry_path,
+)
 
 # Published tables (marts) and the key their rows are sorted by.
 PUBLISHED_TABLES: dict[str, tuple[str, ...]] = {
@@ -232,12 +240,12 @@ def publish(paths: ProjectPaths, *, now: datetime | None = None) -> Release:
     release_id = new_release_id(now)
     paths.ensure()
     final_dir = paths.releases_dir / release_id
-    tmp_dir = paths.releases_dir / f".tmp-{release_id}"
-    tmp_db = paths.published_dir / f".indicators-{release_id}.duckdb"
+    tmp_dir = paths.releases_dir / f"{TEMPORARY_RELEASE_PREFIX}{release_id}"
+    tmp_db = temporary_serving_file(paths, release_id)
     served = False
     try:
         manifest = _write_release_files(paths, release_id, now, tmp_dir)
-        _build_serving_file(paths, tmp_dir, manifest, tmp_db)
+        build_serving_file(paths, tmp_dir, manifest, tmp_db)
         # Two renames: the release folder, then the serving file. A process killed between them leaves a folder
         # newer than the served release, which the next refresh removes (reconcile_releases).
         superseded = served_release_id(paths)
@@ -245,10 +253,7 @@ def publish(paths: ProjectPaths, *, now: datetime | None = None) -> Release:
         os.rename(tmp_dir, final_dir)
         os.replace(tmp_db, paths.published_db)
         served = True
-        _write_json_atomically(
-            paths.releases_dir / "latest.json",
-            {"release_id": release_id, "directory": release_id, "published_at": manifest["created_at"]},
-        )
+        point_latest(paths, manifest)
         record_release(paths, manifest, superseded)
         apply_retention(paths, release_id)
     except BaseException as exc:
@@ -264,8 +269,7 @@ def publish(paths: ProjectPaths, *, now: datetime | None = None) -> Release:
         raise
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
-        for leftover in (tmp_db, tmp_db.with_name(tmp_db.name + ".wal")):
-            leftover.unlink(missing_ok=True)
+        remove_temporary_serving_file(tmp_db)
     return Release(release_id, final_dir, manifest, time.perf_counter() - started)
 
 
@@ -346,7 +350,36 @@ def reproducibility(paths: ProjectPaths, manifest: dict) -> dict:
     return {"compared_with": previous["release_id"], "identical": not differing, "tables_differing": differing}
 
 
-def _build_serving_file(paths: ProjectPaths, release_dir: Path, manifest: dict, tmp_db: Path) -> None:
+# What a publish writes under a temporary name: the release folder (in releases/) and the serving file (in
+# published/). Names starting with "." are never releases; the next refresh removes leftovers.
+TEMPORARY_RELEASE_PREFIX = ".tmp-"
+TEMPORARY_SERVING_PREFIX = ".indicators-"
+
+
+def temporary_serving_file(paths: ProjectPaths, name: str) -> Path:
+    return paths.published_dir / f"{TEMPORARY_SERVING_PREFIX}{name}.duckdb"
+
+
+def remove_temporary_serving_file(tmp_db: Path) -> None:
+    for leftover in (tmp_db, tmp_db.with_name(tmp_db.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+
+
+def remove_publish_leftovers(paths: ProjectPaths) -> list[str]:
+    """Temporary folders and files of a publish (or restore) that never finished (never a release)."""
+    removed = []
+    if paths.releases_dir.exists():
+        for folder in sorted(paths.releases_dir.glob(f"{TEMPORARY_RELEASE_PREFIX}*")):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(display(folder))
+    if paths.published_dir.exists():
+        for leftover in sorted(paths.published_dir.glob(f"{TEMPORARY_SERVING_PREFIX}*")):
+            leftover.unlink(missing_ok=True)
+            removed.append(display(leftover))
+    return removed
+
+
+def build_serving_file(paths: ProjectPaths, release_dir: Path, manifest: dict, tmp_db: Path) -> None:
     tmp_db.unlink(missing_ok=True)
     source = duckdb.connect(str(paths.warehouse_db), read_only=True)
     con = duckdb.connect()
@@ -383,12 +416,6 @@ def _build_serving_file(paths: ProjectPaths, release_dir: Path, manifest: dict, 
         source.close()
 
 
-def _write_json_atomically(path: Path, payload: dict) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def served_release_id(paths: ProjectPaths) -> str | None:
     """The release the serving file holds (its release_info), or None when there is none."""
     if not paths.published_db.exists():
@@ -410,10 +437,10 @@ def reconcile_releases(paths: ProjectPaths) -> list[str]:
     if served is None or not paths.releases_dir.exists():
         return changed  # nothing served (yet, or the file was removed by hand): no folder is judged
     registered = {e["release_id"] for e in load_registry(paths)}
-    if served not in registered and (paths.releases_dir / served / "manifest.json").exists():
+    has_files = (paths.releases_dir / served / "manifest.json").exists()
+    if served not in registered and has_files:
         # Killed between the swap of the serving file and the registry's update.
-        manifest = json.loads((paths.releases_dir / served / "manifest.json").read_text(encoding="utf-8"))
-        record_release(paths, manifest, None)
+        record_release(paths, manifest_of(paths, served), None)
         registered.add(served)
         changed.append(f"{display(registry_path(paths))} (added {served}, the served release)")
     for folder in sorted(paths.releases_dir.iterdir()):
@@ -421,35 +448,9 @@ def reconcile_releases(paths: ProjectPaths) -> list[str]:
         if folder.is_dir() and not folder.name.startswith(".") and never_served:
             shutil.rmtree(folder, ignore_errors=True)
             changed.append(f"{display(folder)} (never served)")
-    pointer = paths.releases_dir / "latest.json"
+    pointer = paths.latest_release_file
     current = json.loads(pointer.read_text(encoding="utf-8")).get("release_id") if pointer.exists() else None
-    if current != served and (paths.releases_dir / served / "manifest.json").exists():
-        created = json.loads((paths.releases_dir / served / "manifest.json").read_text(encoding="utf-8"))
-        _write_json_atomically(
-            pointer, {"release_id": served, "directory": served, "published_at": created["created_at"]}
-        )
+    if current != served and has_files:
+        point_latest(paths, manifest_of(paths, served))
         changed.append(f"{display(pointer)} (now {served}, the served release)")
     return changed
-
-
-def list_releases(paths: ProjectPaths) -> list[dict]:
-    """The published releases whose files are kept: those of the registry (a folder written by a publish that
-    never served it, or in progress, is not one)."""
-    out = []
-    if not paths.releases_dir.exists():
-        return out
-    registered = {e["release_id"] for e in load_registry(paths)}
-    for manifest_path in sorted(paths.releases_dir.glob("*/manifest.json")):
-        if manifest_path.parent.name not in registered:
-            continue
-        m = json.loads(manifest_path.read_text(encoding="utf-8"))
-        out.append(
-            {
-                "release_id": m["release_id"],
-                "created_at": m["created_at"],
-                "git_commit": m.get("git_commit"),
-                "rows": sum(t["rows"] for t in m["tables"].values()),
-                "tables": len(m["tables"]),
-            }
-        )
-    return out

@@ -239,15 +239,11 @@ def _stop_interrupted_runs(
     what an interrupted publish wrote; the serving release is untouched."""
     import dagster as dg
 
-    from pipelines.refresh_lock import IN_PROGRESS, remove_publish_leftovers
+    from pipelines.publish import remove_publish_leftovers
+    from pipelines.refresh_lock import in_progress_runs
 
     canceled = []
-    records = instance.get_run_records(
-        filters=dg.RunsFilter(
-            tags={REFRESH_ID_TAG: refresh_id}, statuses=[dg.DagsterRunStatus[s] for s in IN_PROGRESS]
-        )
-    )
-    runs = [record.dagster_run for record in records]
+    runs = in_progress_runs(instance, {REFRESH_ID_TAG: refresh_id})
     ended = instance.get_run_by_id(also_ended) if also_ended else None
     if ended is not None and ended.status != dg.DagsterRunStatus.CANCELED:
         runs.append(ended)  # failed by the interruption inside a step: canceled is what happened

@@ -22,7 +22,6 @@ import errno
 import fcntl
 import json
 import os
-import shutil
 import socket
 import time
 import uuid
@@ -216,17 +215,22 @@ class Recovery:
 IN_PROGRESS = ("STARTING", "STARTED", "CANCELING", "NOT_STARTED", "QUEUED")
 
 
-def recover(instance, paths: ProjectPaths, current_refresh_id: str, previous: LockOwner | None) -> Recovery:
-    """Clean up after refreshes that died (call with the lock held); see the module docstring."""
+def in_progress_runs(instance, tags: dict[str, str] | None = None) -> list:
+    """The runs of the instance still marked in progress (with these tags, when given)."""
     import dagster as dg
 
+    statuses = [dg.DagsterRunStatus[s] for s in IN_PROGRESS]
+    records = instance.get_run_records(filters=dg.RunsFilter(tags=tags or {}, statuses=statuses))
+    return [record.dagster_run for record in records]
+
+
+def recover(instance, paths: ProjectPaths, current_refresh_id: str, previous: LockOwner | None) -> Recovery:
+    """Clean up after refreshes that died (call with the lock held); see the module docstring."""
+    from pipelines.publish import reconcile_releases, remove_publish_leftovers
+
     failed: list[str] = []
-    slots = 0
-    records = instance.get_run_records(
-        filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus[s] for s in IN_PROGRESS]),
-    )
-    for record in records:
-        run = record.dagster_run
+    live = in_progress_runs(instance)
+    for run in live:
         refresh_id = run.tags.get(REFRESH_ID_TAG)
         if refresh_id is None or refresh_id == current_refresh_id:
             continue  # launched by the daemon (its business), or by this refresh
@@ -238,30 +242,15 @@ def recover(instance, paths: ProjectPaths, current_refresh_id: str, previous: Lo
         )
         failed.append(run.run_id)
     # Slots claimed by runs that are no longer in progress (killed while holding one).
+    slots = 0
     storage = instance.event_log_storage
     if storage.supports_global_concurrency_limits:
-        live = {r.dagster_run.run_id for r in instance.get_run_records(
-            filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus[s] for s in IN_PROGRESS]))}
+        still_live = {run.run_id for run in live} - set(failed)
         for key in storage.get_concurrency_keys():
             info = storage.get_concurrency_info(key)
             stale = {slot.run_id for slot in info.claimed_slots} | {step.run_id for step in info.pending_steps}
-            for run_id in sorted(stale - live):
+            for run_id in sorted(stale - still_live):
                 slots += len([s for s in info.claimed_slots if s.run_id == run_id])
                 storage.free_concurrency_slots_for_run(run_id)
-    from pipelines.publish import reconcile_releases
-
     leftovers = remove_publish_leftovers(paths) + reconcile_releases(paths)
     return Recovery(failed, slots, leftovers, previous)
-
-
-def remove_publish_leftovers(paths: ProjectPaths) -> list[str]:
-    """Temporary folders and files of a publish that never finished (never a release)."""
-    removed = []
-    for folder in sorted(paths.releases_dir.glob(".tmp-*")) if paths.releases_dir.exists() else []:
-        shutil.rmtree(folder, ignore_errors=True)
-        removed.append(display(folder))
-    if paths.published_dir.exists():
-        for leftover in sorted(paths.published_dir.glob(".indicators-*")):
-            leftover.unlink(missing_ok=True)
-            removed.append(display(leftover))
-    return removed

@@ -64,11 +64,23 @@ def load_registry(paths: ProjectPaths) -> list[dict]:
     return entries
 
 
-def _save_registry(paths: ProjectPaths, entries: list[dict]) -> None:
-    path = registry_path(paths)
+def write_json_atomically(path: Path, payload) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(entries, indent=2) + "\n", encoding="utf-8")
+    tmp.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, path)
+
+
+def _save_registry(paths: ProjectPaths, entries: list[dict]) -> None:
+    write_json_atomically(registry_path(paths), entries)
+
+
+def point_latest(paths: ProjectPaths, manifest: dict) -> None:
+    """Point releases/latest.json at the release of this manifest (the one the serving file now holds)."""
+    release_id = manifest["release_id"]
+    write_json_atomically(
+        paths.latest_release_file,
+        {"release_id": release_id, "directory": release_id, "published_at": manifest["created_at"]},
+    )
 
 
 def _sha256_json(value) -> str:
@@ -225,24 +237,25 @@ def restore(paths: ProjectPaths, release_id: str) -> dict:
     """Serve an older release again: its serving file is rebuilt from its immutable files under a temporary
     name and moved into place atomically, holding the refresh lock. The next refresh that publishes replaces
     it, as it would any release."""
-    from pipelines.publish import _build_serving_file, _write_json_atomically, served_release_id
+    from pipelines.publish import (
+        build_serving_file,
+        remove_temporary_serving_file,
+        served_release_id,
+        temporary_serving_file,
+    )
     from pipelines.refresh_lock import refresh_lock
 
     manifest = manifest_of(paths, release_id)
     with refresh_lock(paths):
         if served_release_id(paths) == release_id:
             raise ReleaseError(f"release {release_id} is already the served one.")
-        tmp_db = paths.published_dir / f".indicators-{release_id}-restore.duckdb"
+        tmp_db = temporary_serving_file(paths, f"{release_id}-restore")
         try:
-            _build_serving_file(paths, paths.releases_dir / release_id, manifest, tmp_db)
+            build_serving_file(paths, paths.releases_dir / release_id, manifest, tmp_db)
             os.replace(tmp_db, paths.published_db)
         finally:
-            for leftover in (tmp_db, tmp_db.with_name(tmp_db.name + ".wal")):
-                leftover.unlink(missing_ok=True)
-        _write_json_atomically(
-            paths.releases_dir / "latest.json",
-            {"release_id": release_id, "directory": release_id, "published_at": manifest["created_at"]},
-        )
+            remove_temporary_serving_file(tmp_db)
+        point_latest(paths, manifest)
         entries = load_registry(paths)
         for entry in entries:
             if entry["release_id"] == release_id:

@@ -228,7 +228,7 @@ def test_release_manifest_matches_the_published_files(refreshed):
         relation = f"read_parquet('{release_dir / meta['file']}')"
         assert con.execute(f"select count(*) from {relation}").fetchone()[0] == meta["rows"]
         assert table_fingerprint(con, relation) == meta["fingerprint"]
-    latest = json.loads((paths.releases_dir / "latest.json").read_text())
+    latest = json.loads(paths.latest_release_file.read_text())
     assert latest["release_id"] == manifest["release_id"]
 
 

@@ -19,8 +19,9 @@ import duckdb
 import pytest
 
 from pipelines.paths import ProjectPaths
-from pipelines.publish import list_releases, served_release_id
+from pipelines.publish import served_release_id
 from pipelines.refresh_lock import RefreshLockHeld, lock_holder, refresh_lock
+from pipelines.releases import load_registry
 from tests.test_orchestration import BANKS_2021, READER, _add_bank_branches
 
 CROSSCLUSTER = str(Path(sys.executable).with_name("crosscluster"))
@@ -84,7 +85,7 @@ def test_a_refresh_killed_at_any_step_is_recovered_by_the_next_one(office, tmp_p
     paths = office
     instance = dg.DagsterInstance.get()
     served = served_release_id(paths)
-    listed = [r["release_id"] for r in list_releases(paths)]
+    listed = [r["release_id"] for r in load_registry(paths)]
     stop = tmp_path / "stop"
     reader = _reader(paths, stop)
     counts = _add_bank_branches(paths.raw_dir)  # a change the final release must hold
@@ -105,7 +106,7 @@ def test_a_refresh_killed_at_any_step_is_recovered_by_the_next_one(office, tmp_p
         _kill(process)
         # Until a refresh completes, the last release stays served and listed, whatever was killed.
         assert served_release_id(paths) == served, point
-        assert [r["release_id"] for r in list_releases(paths)] == listed, point
+        assert [r["release_id"] for r in load_registry(paths)] == listed, point
         assert lock_holder(paths) is None  # the kernel released the dead refresh's lock
 
     result = subprocess.run(
@@ -123,7 +124,7 @@ def test_a_refresh_killed_at_any_step_is_recovered_by_the_next_one(office, tmp_p
     assert instance.event_log_storage.get_concurrency_info("warehouse_writer").claimed_slots == []
     # The new release holds the change.
     new = served_release_id(paths)
-    assert new != served and [r["release_id"] for r in list_releases(paths)] == [*listed, new]
+    assert new != served and [r["release_id"] for r in load_registry(paths)] == [*listed, new]
     with duckdb.connect(str(paths.warehouse_db), read_only=True) as con:
         landed = dict(con.execute("select area_code, branches from landing.bank_branches "
                                   "where country = 'IT' and ref_year = 2021").fetchall())
@@ -257,7 +258,7 @@ def _mount_tmpfs(target: Path, size_bytes: int) -> bool:
 def test_a_full_disk_during_publish_leaves_the_served_release_and_nothing_else(office, tmp_path, monkeypatch):
     paths = office
     served = served_release_id(paths)
-    listed = [r["release_id"] for r in list_releases(paths)]
+    listed = [r["release_id"] for r in load_registry(paths)]
     _add_bank_branches(paths.raw_dir)
     # The releases folder on a disk with 1 MB free beyond what it holds (a small tmpfs where the machine
     # allows mounting one, else ENOSPC raised by the writer of the release's files).
@@ -294,7 +295,7 @@ def test_a_full_disk_during_publish_leaves_the_served_release_and_nothing_else(o
             report = run_refresh(paths)
             assert not report.ok and report.failed_step.error_class == "DiskFull"
         assert served_release_id(paths) == served
-        assert [r["release_id"] for r in list_releases(paths)] == listed
+        assert [r["release_id"] for r in load_registry(paths)] == listed
         assert sorted(p.name for p in paths.releases_dir.iterdir()) == sorted(p.name for p in saved.iterdir())
         assert not list(paths.published_dir.glob(".indicators-*"))
     finally:

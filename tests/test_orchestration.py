@@ -42,7 +42,7 @@ def _add_bank_branches(raw: Path, relative: Path = BANKS_2021, extra: int = 5) -
 
 
 def _latest_release(paths: ProjectPaths) -> str:
-    return json.loads((paths.releases_dir / "latest.json").read_text(encoding="utf-8"))["release_id"]
+    return json.loads(paths.latest_release_file.read_text(encoding="utf-8"))["release_id"]
 
 
 def _partition_fingerprints(db: Path, schema: str) -> dict[tuple[str, str, int], str]:

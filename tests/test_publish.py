@@ -161,19 +161,19 @@ def test_a_publish_that_fails_before_serving_leaves_no_release_behind(refreshed,
     import pipelines.publish as publishing
     from pipelines.errors import DiskFull
     from pipelines.paths import ProjectPaths
-    from pipelines.publish import list_releases
+    from pipelines.releases import load_registry
 
     paths, _ = refreshed
     warehouse = tmp_path / "warehouse"
     shutil.copytree(paths.warehouse_dir, warehouse, ignore=shutil.ignore_patterns("dagster_home", "logs", "dbt_target"))
     copy = ProjectPaths(SAMPLE_RAW_DIR, warehouse)
-    before = [r["release_id"] for r in list_releases(copy)]
+    before = [r["release_id"] for r in load_registry(copy)]
     served = (warehouse / "published" / "indicators.duckdb").read_bytes()
 
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(publishing, "_build_serving_file", full_disk)
+    monkeypatch.setattr(publishing, "build_serving_file", full_disk)
     try:
         publish(copy)
     except DiskFull as exc:  # a full disk is named as such, with the system's error as its cause
@@ -181,10 +181,10 @@ def test_a_publish_that_fails_before_serving_leaves_no_release_behind(refreshed,
         assert "published release is unchanged" in str(exc)
     else:
         raise AssertionError("publish did not fail")
-    assert [r["release_id"] for r in list_releases(copy)] == before
+    assert [r["release_id"] for r in load_registry(copy)] == before
     assert sorted(p.name for p in (warehouse / "releases").iterdir() if p.is_dir()) == before
     assert (warehouse / "published" / "indicators.duckdb").read_bytes() == served
     # A folder left by a publish that was killed half way (a dot name) is not a release.
     (warehouse / "releases" / ".tmp-20990101T000000000000Z").mkdir()
     (warehouse / "releases" / ".tmp-20990101T000000000000Z" / "manifest.json").write_text("{}")
-    assert [r["release_id"] for r in list_releases(copy)] == before
+    assert [r["release_id"] for r in load_registry(copy)] == before

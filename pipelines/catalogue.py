@@ -7,7 +7,6 @@ new YAML file, not new code, whenever an existing adapter fits.
 
 from __future__ import annotations
 
-import codecs
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -19,10 +18,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from pipelines.contracts import CONTRACTS, Contract
 from pipelines.paths import CATALOGUE_DIR, REFERENCE_DIR, ProjectPaths, display
+from pipelines.sources.encoding import is_known as encoding_is_known
 
 YEAR_TOKEN = "{ref_year}"
-# `format: encoding: auto`: the encoding is detected (pipelines/sources/encoding.py).
-AUTO_ENCODING = "auto"
 
 
 class CatalogueError(ValueError):
@@ -214,7 +212,7 @@ def load_entry(path: Path) -> CatalogueEntry:
         )
     encodings = spec.format.encoding if isinstance(spec.format.encoding, list) else [spec.format.encoding]
     for name in encodings:
-        if name != AUTO_ENCODING and not _known_encoding(name):
+        if not encoding_is_known(name):
             raise CatalogueError(
                 f"{display(path)} line {key_line(path, 'format', 'encoding')}: encoding {name!r} is not known; use a "
                 "Python codec name (utf-8, cp1252, latin-1, utf-16), a list of them, or auto."
@@ -244,14 +242,6 @@ def load_entry(path: Path) -> CatalogueEntry:
         provenance=spec.provenance,
         yaml_path=path,
     )
-
-
-def _known_encoding(name: str) -> bool:
-    try:
-        codecs.lookup(name)
-        return True
-    except LookupError:
-        return False
 
 
 def load_catalogue(folder: Path = CATALOGUE_DIR) -> list[CatalogueEntry]:

@@ -18,9 +18,9 @@ import time
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-def child_pids(pid: int | None = None) -> list[int]:
-    """The direct child processes of a process (Linux /proc)."""
-    parent = os.getpid() if pid is None else pid
+def child_pids() -> list[int]:
+    """The direct child processes of this process (Linux /proc)."""
+    parent = os.getpid()
     children = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():

@@ -98,11 +98,11 @@ def malformed_rows(path: Path, delimiter: str, fields: int, named_fields: int | 
     for line, kinds, raw, fewest, most in rows:
         found = fewest
         if "TOO MANY COLUMNS" in kinds:
-            text = f"the row has {most or 'more'} fields, the header {fields}"
+            text = _field_count(most or "more", fields)
         elif "MISSING COLUMNS" in kinds:
             if found is not None and found >= named_fields:
                 continue  # only trailing unnamed columns are missing
-            text = f"the row has {found if found is not None else 'fewer'} fields, the header {fields}"
+            text = _field_count(found if found is not None else "fewer", fields)
         elif "UNQUOTED VALUE" in kinds:
             text = UNCLOSED_QUOTE
         else:
@@ -110,10 +110,19 @@ def malformed_rows(path: Path, delimiter: str, fields: int, named_fields: int | 
         lines.append(int(line))
         problems.append(text)
         raws.append(raw)
+    return _problems(lines, problems, raws)
+
+
+def _problems(lines: list[int], problems: list[str], raws: list[str | None]) -> pl.DataFrame:
+    """Rows that do not fit the file: (_line, _problem, _raw_line)."""
     return pl.DataFrame(
         {"_line": lines, PROBLEM_COLUMN: problems, RAW_LINE_COLUMN: raws},
         schema={"_line": pl.Int64, PROBLEM_COLUMN: pl.String, RAW_LINE_COLUMN: pl.String},
     )
+
+
+def _field_count(found: int | str, fields: int) -> str:
+    return f"the row has {found} fields, the header {fields}"
 
 
 def _malformed_rows_python(path: Path, delimiter: str, fields: int, named_fields: int) -> pl.DataFrame:
@@ -126,17 +135,14 @@ def _malformed_rows_python(path: Path, delimiter: str, fields: int, named_fields
                 short = len(row) < named_fields
                 if number and row and (short or len(row) > fields) and len(problems) < MAX_MALFORMED_ROWS:
                     lines.append(start)
-                    problems.append(f"the row has {len(row)} fields, the header {fields}")
+                    problems.append(_field_count(len(row), fields))
                     raws.append(delimiter.join(row))
                 start = reader.line_num + 1
         except csv.Error:
             lines.append(start)
             problems.append(UNCLOSED_QUOTE)
             raws.append("")
-    return pl.DataFrame(
-        {"_line": lines, PROBLEM_COLUMN: problems, RAW_LINE_COLUMN: raws},
-        schema={"_line": pl.Int64, PROBLEM_COLUMN: pl.String, RAW_LINE_COLUMN: pl.String},
-    )
+    return _problems(lines, problems, raws)
 
 
 def _ends_with_line_break(path: Path) -> bool:
@@ -229,8 +235,7 @@ def read_delimited(
             tail = handle.read().decode("utf-8", errors="replace").rsplit("\n", 1)[-1]
         problems = pl.concat([
             problems.filter(pl.col("_line") != last_line),
-            pl.DataFrame({"_line": [last_line], PROBLEM_COLUMN: [TRUNCATED], RAW_LINE_COLUMN: [tail]},
-                         schema=problems.schema),
+            _problems([last_line], [TRUNCATED], [tail]),
         ])
     names = _dedupe(header)
     lazy = pl.scan_csv(

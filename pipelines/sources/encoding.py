@@ -58,7 +58,7 @@ class Declared:
 
     def text(self) -> str:
         if self.encodings == (AUTO,):
-            return "auto"
+            return AUTO
         return self.encodings[0] if len(self.encodings) == 1 else "[" + ", ".join(self.encodings) + "]"
 
 
@@ -66,11 +66,27 @@ def canonical(name: str) -> str:
     return codecs.lookup(name).name
 
 
+def is_known(name: str) -> bool:
+    """A name the catalogue may give: a Python codec, or auto."""
+    if name == AUTO:
+        return True
+    try:
+        canonical(name)
+        return True
+    except LookupError:
+        return False
+
+
+def _named(among: tuple[str, ...], encoding: str) -> str | None:
+    """The catalogue's own spelling of an encoding it lists (utf8 for utf-8), or None."""
+    return next((a for a in among if canonical(a) == canonical(encoding)), None)
+
+
 def _is_single_byte(name: str) -> bool:
     return canonical(name) not in ("utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-8-sig")
 
 
-def sniff_non_text(path: Path, head: bytes) -> tuple[str, str] | None:
+def sniff_non_text(head: bytes) -> tuple[str, str] | None:
     """(what the file is, kind) when it is UTF-16 or binary; kind is "utf-16" or "binary"."""
     for bom, what in UTF16_BOMS.items():
         if head.startswith(bom) and not head.startswith(b"\xff\xfe\x00\x00"):
@@ -112,13 +128,11 @@ def detect(sample: bytes, among: tuple[str, ...] | None) -> str | None:
             if abs(r.chaos - best.chaos) <= 0.01 and abs(r.coherence - best.coherence) <= 0.01]
     same = {canonical(e) for r in tied for e in r.could_be_from_charset}
     preferred = next((e for e in COMMON if canonical(e) in same), None)
-    if preferred and (not among or any(canonical(a) == canonical(preferred) for a in among)):
-        return next((a for a in among or () if canonical(a) == canonical(preferred)), preferred)
-    if among:
-        for name in among:
-            if canonical(name) == canonical(best.encoding):
-                return name
-    return best.encoding
+    if preferred and not among:
+        return preferred
+    if preferred and _named(among, preferred):
+        return _named(among, preferred)
+    return (_named(among, best.encoding) if among else None) or best.encoding
 
 
 def _fix_line(declared: Declared, suggestion: str) -> str:
@@ -195,7 +209,7 @@ def readable_utf8(path: Path, declared: Declared, workdir: Path | None) -> tuple
     with open(path, "rb") as handle:
         head = handle.read(SAMPLE_BYTES)
     allowed = None if declared.encodings == (AUTO,) else declared.encodings
-    non_text = sniff_non_text(path, head)
+    non_text = sniff_non_text(head)
     if non_text is not None:
         what, kind = non_text
         utf16 = [e for e in (allowed or ()) if canonical(e).startswith("utf-16")]

@@ -146,32 +146,40 @@ def run_sensitivity(
             return _district_rows(rebuilder, values, chosen, delta, progress)
 
 
+def _moves(rebuilder: RuleModelRebuilder, values: dict[str, float], chosen: list[str], delta: float, progress,
+           select: str = "int_rule_parameters+"):
+    """Each chosen parameter moved by -delta and +delta in turn: the models rebuilt with it, then (parameter,
+    new value) yielded for the caller to read the result."""
+    for parameter in chosen:
+        for factor in (1 - delta, 1 + delta):
+            new = values[parameter] * factor
+            if progress:
+                progress(parameter, new)
+            rebuilder.rebuild({"rule_overrides": {parameter: new}}, select)
+            yield parameter, new
+
+
 def _district_rows(
     rebuilder: RuleModelRebuilder, values: dict[str, float], chosen: list[str], delta: float, progress
 ) -> list[SensitivityRow]:
     rebuilder.rebuild({})
     base_classes, base_stages = _snapshot(rebuilder)
     rows = []
-    for parameter in chosen:
-        for factor in (1 - delta, 1 + delta):
-            new = values[parameter] * factor
-            if progress:
-                progress(parameter, new)
-            rebuilder.rebuild({"rule_overrides": {parameter: new}})
-            classes, stages = _snapshot(rebuilder)
-            common = base_classes.keys() & classes.keys()
-            rows.append(
-                SensitivityRow(
-                    parameter=parameter,
-                    base_value=values[parameter],
-                    new_value=round(new, 6),
-                    districts_before=len(base_classes),
-                    districts_added=len(classes.keys() - base_classes.keys()),
-                    districts_removed=len(base_classes.keys() - classes.keys()),
-                    class_changes=sum(1 for k in common if classes[k] != base_classes[k]),
-                    stage_changes=sum(1 for k in base_stages.keys() & stages.keys() if stages[k] != base_stages[k]),
-                )
+    for parameter, new in _moves(rebuilder, values, chosen, delta, progress):
+        classes, stages = _snapshot(rebuilder)
+        common = base_classes.keys() & classes.keys()
+        rows.append(
+            SensitivityRow(
+                parameter=parameter,
+                base_value=values[parameter],
+                new_value=round(new, 6),
+                districts_before=len(base_classes),
+                districts_added=len(classes.keys() - base_classes.keys()),
+                districts_removed=len(base_classes.keys() - classes.keys()),
+                class_changes=sum(1 for k in common if classes[k] != base_classes[k]),
+                stage_changes=sum(1 for k in base_stages.keys() & stages.keys() if stages[k] != base_stages[k]),
             )
+        )
     return rows
 
 
@@ -230,23 +238,18 @@ def _matching_rows(
     if not base:
         raise ValueError("partner_matches is empty: the loaded data have no pair of districts across the blocs")
     rows = []
-    for weight in chosen:
-        for factor in (1 - delta, 1 + delta):
-            new = values[weight] * factor
-            if progress:
-                progress(weight, new)
-            rebuilder.rebuild({"rule_overrides": {weight: new}}, MATCHING_MODELS)
-            moved = _top5(rebuilder)
-            overlaps = [len(set(base[d]) & set(moved.get(d, []))) / len(base[d]) for d in base]
-            rows.append(
-                MatchingSensitivityRow(
-                    weight=weight,
-                    base_value=values[weight],
-                    new_value=round(new, 6),
-                    districts=len(base),
-                    top_partner_changes=sum(1 for d in base if moved.get(d, [None])[0] != base[d][0]),
-                    top5_changes=sum(1 for d in base if moved.get(d) != base[d]),
-                    mean_top5_overlap=round(sum(overlaps) / len(overlaps), 6),
-                )
+    for weight, new in _moves(rebuilder, values, chosen, delta, progress, MATCHING_MODELS):
+        moved = _top5(rebuilder)
+        overlaps = [len(set(base[d]) & set(moved.get(d, []))) / len(base[d]) for d in base]
+        rows.append(
+            MatchingSensitivityRow(
+                weight=weight,
+                base_value=values[weight],
+                new_value=round(new, 6),
+                districts=len(base),
+                top_partner_changes=sum(1 for d in base if moved.get(d, [None])[0] != base[d][0]),
+                top5_changes=sum(1 for d in base if moved.get(d) != base[d]),
+                mean_top5_overlap=round(sum(overlaps) / len(overlaps), 6),
             )
+        )
     return rows

@@ -16,8 +16,8 @@ def model(dbt, session):
     dbt.config(materialized="table")
     from pipelines.disclosure import SECONDARY, Cell, Group, Table, rules_from_values, secondary_suppression
 
-    rules_row = dbt.ref("int_disclosure_rules").df().iloc[0]
-    rules = rules_from_values(rules_row.to_dict())
+    rules_rel = dbt.ref("int_disclosure_rules")
+    rules = rules_from_values(dict(zip(rules_rel.columns, rules_rel.fetchall()[0], strict=True)))
     cells = dbt.ref("int_district_component_cells").df()
     out = []
     for (district_id, year, dimension), part in cells.groupby(["district_id", "ref_year", "dimension"], sort=True):

@@ -1,20 +1,12 @@
 -- District tiers as they may be published: a tier cell the disclosure rules suppress (a leader tier of one or two
--- units, or one unit dominating it; intermediate.int_disclosure_component_suppression) publishes neither its units nor
+-- units, or one unit dominating it; intermediate.int_district_component_status) publishes neither its units nor
 -- its employees, nor the ratios and flags derived from them; each tier carries its CONF_STATUS.
 with tiers as (
     select * from {{ ref('int_district_tiers') }}
 ),
 
 statuses as (
-    select
-        district_id,
-        ref_year,
-        max(case when component = 'leader' then conf_status end) as leader,
-        max(case when component = 'primary_supplier' then conf_status end) as primary_supplier,
-        max(case when component = 'satellite' then conf_status end) as satellite
-    from {{ ref('int_disclosure_component_suppression') }}
-    where dimension = 'tier'
-    group by district_id, ref_year
+    select * from {{ ref('int_district_component_status') }}
 ),
 
 flagged as (

@@ -58,17 +58,7 @@ long as (
 ),
 
 size_classes as (
-    -- The disclosure status of each district's size-class cells (intermediate.int_disclosure_component_suppression).
-    select
-        district_id,
-        ref_year,
-        coalesce(max(case when component = 'micro' then conf_status end), 'F') as micro,
-        coalesce(max(case when component = 'small' then conf_status end), 'F') as small,
-        coalesce(max(case when component = 'medium' then conf_status end), 'F') as medium,
-        coalesce(max(case when component = 'large' then conf_status end), 'F') as large
-    from {{ ref('int_disclosure_component_suppression') }}
-    where dimension = 'size_class'
-    group by district_id, ref_year
+    select * from {{ ref('int_district_component_status') }}
 ),
 
 statused as (

@@ -700,6 +700,42 @@ def releases_finalize(release_id: Annotated[str, typer.Argument(help="A release 
     console.print(f"release {release_id} is final.", highlight=False)
 
 
+export_app = typer.Typer(help="Export a release in other formats.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("sdmx")
+@_release_errors
+def export_sdmx(
+    release: Annotated[str | None, typer.Option("--release", help="A release id (default: the served one).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder to write (default: warehouse/sdmx/<release>).",
+                                             file_okay=False)] = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """SDMX-CSV 2.0 data of the published indicator tables and the SDMX-ML 2.1 structure (DSD, code lists,
+    dataflows; pipelines/defs/publish/sdmx_structure.yaml), read back and validated against it."""
+    from pipelines.publish import served_release_id
+    from pipelines.releases import ReleaseError, manifest_of
+    from pipelines.sdmx import SdmxInvalid, export_release
+
+    paths = _paths(None, warehouse)
+    release = release or served_release_id(paths)
+    if release is None:
+        raise ReleaseError(f"no release is served from {display(paths.warehouse_dir)}; run `crosscluster refresh`.")
+    manifest_of(paths, release)  # a release id that has no files is named with the known ones
+    out = out or paths.sdmx_dir / release
+    try:
+        export = export_release(paths.releases_dir / release, out)
+    except SdmxInvalid as exc:
+        err.print(f"[red]error[/red] {exc}", highlight=False)
+        raise typer.Exit(EXIT_CHECKS_FAILED) from None
+    console.print(f"SDMX export of release {release} in {display(out)} (validated against {export.structure_file.name}):",
+                  highlight=False)
+    for flow, path in export.data_files.items():
+        console.print(f"  {path.name}: {export.observations[flow]:,} observations, "
+                      f"{export.withheld[flow]:,} withheld (CONF_STATUS not F)", highlight=False)
+
+
 @app.command()
 def ui(raw: RawOption = None, warehouse: WarehouseOption = None, port: int = 3000) -> None:
     """Start the Dagster UI and daemon (dagster dev -w workspace.yaml) on this project: runs, checks, the

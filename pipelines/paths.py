@@ -31,6 +31,8 @@ DBT_PROJECT_SOURCES = ("models", "macros", "seeds", "tests", "dbt_project.yml")
 # The Dagster instance configuration the project ships (DAGSTER_HOME); run history is kept per warehouse.
 DAGSTER_HOME_DIR = REPO_ROOT / "dagster_home"
 DEFAULT_RULE_SET_FILE = RULE_SETS_DIR / "district_v1.csv"
+# The SDMX data structure definition, concepts, closed code lists and dataflows of the export (pipelines/sdmx.py).
+SDMX_STRUCTURE_FILE = REPO_ROOT / "pipelines" / "defs" / "publish" / "sdmx_structure.yaml"
 
 RAW_DIR_ENV = "CROSSCLUSTER_RAW_DIR"
 WAREHOUSE_DIR_ENV = "CROSSCLUSTER_WAREHOUSE_DIR"
@@ -70,6 +72,11 @@ class ProjectPaths:
     def published_db(self) -> Path:
         """The read-only copy users and BI tools open."""
         return self.published_dir / "indicators.duckdb"
+
+    @property
+    def sdmx_dir(self) -> Path:
+        """Where ``crosscluster export sdmx`` writes a release's SDMX files by default (one folder per release)."""
+        return self.warehouse_dir / "sdmx"
 
     @property
     def dagster_storage(self) -> Path:

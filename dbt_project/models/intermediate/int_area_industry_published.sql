@@ -51,5 +51,9 @@ select
     is_estimate,
     is_synthetic,
     conf_status,
+    -- The status of the values derived with the national total (LQ, national share): the cell's own, or D where
+    -- only the country's total of the class is withheld.
+    case when conf_status <> 'F' then conf_status when is_national_total_withheld then 'D' else 'F' end
+        as lq_conf_status,
     case when is_estimate then 'E' else 'A' end as obs_status
 from statused

@@ -57,3 +57,49 @@ def test_the_audit_finds_every_suppressed_cell_protected_and_the_release_records
     assert manifest["disclosure"]["rules_sha256"] == RULES.sha256
     assert manifest["disclosure"]["audit"]["unprotected_cells"] == 0
     assert "marts/area_industry:disclosure_audit" not in report.checks_failed
+
+
+def test_the_export_share_takes_the_status_of_the_turnover_behind_it(refreshed):
+    """The export share quotes the main industry's turnover in the district's region: recomputed here from the
+    register units (Python's primary_status on their turnover), it sets the status of the indicator, of the
+    markets gap and of the typology explanations that would quote it."""
+    paths, _ = refreshed
+    con = duckdb.connect(str(paths.warehouse_db), read_only=True)
+    try:
+        units = con.execute(
+            """
+            select d.district_id, d.ref_year, u.turnover
+            from intermediate.int_districts as d
+            join intermediate.int_establishments_sized as u
+                on u.country = d.country and u.ref_year = d.ref_year and u.industry_system = d.industry_system
+                and u.class_code = d.main_industry_code
+            left join intermediate.int_area_regions as r on r.country = u.country and r.area_code = u.area_code
+            where coalesce(r.region_code, u.area_code) = d.area_code and u.turnover is not null
+            """
+        ).df()
+        indicators = con.execute(
+            "select district_id, ref_year, obs_value, conf_status from marts.district_indicators "
+            "where indicator = 'export_share'").df()
+        gaps = con.execute("select district_id, ref_year, gap, measured_value, conf_status from marts.district_gaps").df()
+        typology = con.execute("select * from marts.district_typology").df()
+    finally:
+        con.close()
+    expected = {key: primary_status(list(part["turnover"]), RULES)
+                for key, part in units.groupby(["district_id", "ref_year"])}
+    assert expected  # the sample's registers carry turnover
+    for row in indicators.itertuples(index=False):
+        status = expected.get((row.district_id, row.ref_year), FREE)
+        assert row.conf_status == status, (row.district_id, row.ref_year)
+        if status != FREE:
+            assert pd.isna(row.obs_value)
+    markets = gaps[gaps["gap"] == "markets"]
+    for row in markets.itertuples(index=False):
+        assert row.conf_status == expected.get((row.district_id, row.ref_year), FREE)
+    # Every protected gap measure is empty, and the typology of its district inherits a status and quotes nothing.
+    protected = gaps[gaps["conf_status"] != FREE]
+    assert len(protected) > 0 and protected["measured_value"].isna().all()
+    flagged = typology.merge(protected[["district_id", "ref_year"]].drop_duplicates(), on=["district_id", "ref_year"])
+    assert (flagged["conf_status"] != FREE).all()
+    for row in typology.itertuples(index=False):
+        withheld = "withheld (CONF_STATUS" in row.explanation_en
+        assert withheld <= (row.conf_status != FREE), row.district_id

@@ -11,3 +11,15 @@ case
     else 'F'
 end
 {%- endmacro %}
+
+{#- The CONF_STATUS a value inherits from the statuses of the values it is computed from: F when all are free,
+    otherwise the strongest reason among them (A small counts, then O and T dominance, D secondary, C withheld
+    by the source). -#}
+{% macro inherited_conf_status(statuses) -%}
+case
+    {%- for code in ['A', 'O', 'T', 'D', 'C'] %}
+    when {% for s in statuses %}{{ s }} = '{{ code }}'{{ " or " if not loop.last }}{% endfor %} then '{{ code }}'
+    {%- endfor %}
+    else 'F'
+end
+{%- endmacro %}

@@ -1,6 +1,8 @@
 {#- Plain-language explanation of a district's class, in one language (es, it, en): the class,
     the confidence, the measured dimensions and what the next class requires (METHOD.md 2.2).
-    Expects the columns of int_district_typology's with_agreement CTE as `a` and its next_steps CTE as `n`. -#}
+    Expects the columns of int_district_typology's with_agreement CTE as `a` and its next_steps CTE as `n`.
+    A quoted value the disclosure rules protect (supplier LQ, export share) is replaced by the word "withheld"
+    and its CONF_STATUS. -#}
 {% macro typology_explanation(lang) -%}
 {%- set words = typology_words() -%}
 {%- set w = words[lang] -%}
@@ -16,9 +18,14 @@
     || '{{ w["size"] }}' || cast(a.level_d1 as varchar) || ': ' || cast(a.firms as varchar) || '{{ w["firms"] }}'
     || cast(a.employees as varchar) || '{{ w["employees"] }}' || '. '
     || coalesce('{{ w["division"] }}' || cast(a.level_d2 as varchar) || '{{ w["supplier_lq"] }}'
-                || cast(round(a.supplier_lq, 2) as varchar) || '. ', '')
+                || case when a.supplier_lq_status = 'F' then cast(round(a.supplier_lq, 2) as varchar)
+                        when a.supplier_lq is not null then '{{ w["withheld"] }}' || a.supplier_lq_status || ')' end
+                || '. ', '')
     || coalesce('{{ w["exports"] }}' || cast(a.level_d3 as varchar) || ': '
-                || cast(round(a.export_share * 100, 1) as varchar) || '{{ w["of_turnover"] }}' || '. ', '')
+                || case when a.export_share_status = 'F'
+                        then cast(round(a.export_share * 100, 1) as varchar) || '{{ w["of_turnover"] }}'
+                        when a.export_share is not null then '{{ w["withheld"] }}' || a.export_share_status || ')' end
+                || '. ', '')
     || coalesce('{{ w["banks"] }}' || cast(a.level_d5 as varchar) || ': '
                 || cast(round(a.bank_density_ratio, 2) as varchar) || '{{ w["density"] }}' || '. ', '')
     || coalesce('{{ w["innovation"] }}' || cast(a.level_d4 as varchar) || ': '
@@ -39,7 +46,7 @@
            'REPOSICIONADO': 'REPOSICIONADO', 'low': 'confianza baja, sin datos en ',
            'rule': 'clase por la regla ordenada', 'median': 'clase = mediana de los niveles conocidos',
            'size': 'Tamaño (D1) nivel ', 'firms': ' empresas, ', 'employees': ' empleados',
-           'exports': 'Exportaciones (D3) nivel ', 'of_turnover': ' % de la facturación',
+           'withheld': 'reservado (CONF_STATUS ', 'exports': 'Exportaciones (D3) nivel ', 'of_turnover': ' % de la facturación',
            'banks': 'Bancos (D5) nivel ', 'density': ' veces la densidad nacional de sucursales',
            'division': 'División del trabajo (D2) nivel ', 'supplier_lq': ': CL de los proveedores ',
            'innovation': 'Innovación (D4) nivel ', 'ip': ' veces la tasa nacional de patentes, marcas y diseños',
@@ -53,7 +60,7 @@
            'REPOSICIONADO': 'RIPOSIZIONATO', 'low': 'affidabilità bassa, mancano i dati di ',
            'rule': 'classe dalla regola ordinata', 'median': 'classe = mediana dei livelli noti',
            'size': 'Dimensione (D1) livello ', 'firms': ' imprese, ', 'employees': ' addetti',
-           'exports': 'Esportazioni (D3) livello ', 'of_turnover': ' % del fatturato',
+           'withheld': 'riservato (CONF_STATUS ', 'exports': 'Esportazioni (D3) livello ', 'of_turnover': ' % del fatturato',
            'banks': 'Banche (D5) livello ', 'density': ' volte la densità nazionale di sportelli',
            'division': 'Divisione del lavoro (D2) livello ', 'supplier_lq': ': QL dei fornitori ',
            'innovation': 'Innovazione (D4) livello ', 'ip': ' volte il tasso nazionale di brevetti, marchi e disegni',
@@ -67,7 +74,7 @@
            'REPOSICIONADO': 'REPOSITIONED', 'low': 'low confidence, no data for ',
            'rule': 'class from the ordered rule', 'median': 'class = median of the known levels',
            'size': 'Size (D1) level ', 'firms': ' firms, ', 'employees': ' employees',
-           'exports': 'Exports (D3) level ', 'of_turnover': ' % of turnover',
+           'withheld': 'withheld (CONF_STATUS ', 'exports': 'Exports (D3) level ', 'of_turnover': ' % of turnover',
            'banks': 'Banks (D5) level ', 'density': ' times the national branch density',
            'division': 'Division of labour (D2) level ', 'supplier_lq': ': supplier LQ ',
            'innovation': 'Innovation (D4) level ', 'ip': ' times the national rate of patents, trademarks and designs',

@@ -94,6 +94,10 @@ measures as (
         k.service_centres,
         k.labelled_cluster_organisations,
         k.international_networks,
+        x.supplier_lq_status,
+        x.machinery_lq_status,
+        x.kibs_lq_status,
+        x.export_share_status,
         d.is_synthetic
     from districts as d
     left join linkages as k on d.district_id = k.district_id and d.ref_year = k.ref_year
@@ -106,6 +110,7 @@ measures as (
         on d.country = f.country and d.ref_year = f.ref_year and d.area_code = f.area_code
     left join unit_concentration as h on d.district_id = h.district_id and d.ref_year = h.ref_year
     left join {{ ref('int_district_tiers') }} as t on d.district_id = t.district_id and d.ref_year = t.ref_year
+    left join {{ ref('int_district_derived_status') }} as x on d.district_id = x.district_id and d.ref_year = x.ref_year
 ),
 
 levels as (
@@ -298,6 +303,10 @@ final as (
         {{ typology_explanation('es') }} as explanation_es,
         {{ typology_explanation('it') }} as explanation_it,
         {{ typology_explanation('en') }} as explanation_en,
+        -- D2 and D3 rest on the supplier, machinery and KIBS LQs and the export share: their levels, the class
+        -- and the score inherit the strongest status among them.
+        {{ inherited_conf_status(['a.supplier_lq_status', 'a.machinery_lq_status', 'a.kibs_lq_status',
+                                  'a.export_share_status']) }} as conf_status,
         a.is_synthetic
     from with_agreement as a
     left join next_steps as n on n.typology_class = a.typology_class

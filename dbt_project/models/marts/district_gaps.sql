@@ -2,7 +2,9 @@
 -- the measured value, the canonical-district benchmark and whether the gap holds. Items whose
 -- inputs are not loaded for the district's country and year have has_gap NULL and a note that
 -- names the missing input; nothing is guessed. Measures come from int_district_linkages and the
--- typology levels.
+-- typology levels. A measured value computed from register units that the disclosure rules protect
+-- (int_district_derived_status: supplier and machinery LQs, export share) is NULL; the item carries that status,
+-- and its has_gap, derived from the value, is published with it.
 with districts as (
     select * from {{ ref('int_districts') }}
 ),
@@ -109,9 +111,23 @@ long as (
     select district_id, ref_year, country, 8, 'trust', cast(null as double), cast(null as double),
            'trust and social capital', cast(null as boolean), 'needs a survey module', is_synthetic, rule_set_version
     from items
+),
+
+statused as (
+    select
+        g.*,
+        case g.gap
+            when 'vertical_complementarity' then x.supplier_lq_status
+            when 'learning_by_interacting' then x.machinery_lq_status
+            when 'markets' then x.export_share_status
+            else 'F'
+        end as conf_status
+    from long as g
+    left join {{ ref('int_district_derived_status') }} as x on x.district_id = g.district_id and x.ref_year = g.ref_year
 )
 
 select
-    district_id, ref_year, country, item_order, gap, measure, measured_value, benchmark_value, has_gap, note,
-    is_synthetic, rule_set_version
-from long
+    district_id, ref_year, country, item_order, gap, measure,
+    case when conf_status = 'F' then measured_value end as measured_value,
+    benchmark_value, has_gap, note, is_synthetic, rule_set_version, conf_status
+from statused

@@ -103,3 +103,50 @@ def test_the_export_share_takes_the_status_of_the_turnover_behind_it(refreshed):
     for row in typology.itertuples(index=False):
         withheld = "withheld (CONF_STATUS" in row.explanation_en
         assert withheld <= (row.conf_status != FREE), row.district_id
+
+
+STRONGEST_FIRST = ["A", "O", "T", "D"]
+
+
+def _strongest(statuses) -> str:
+    present = set(statuses)
+    return next((code for code in STRONGEST_FIRST if code in present), FREE)
+
+
+def test_sforzi_size_class_lqs_take_the_status_of_their_bands(refreshed):
+    """The Sforzi-ISTAT size-class LQs of a region reveal its manufacturing employment by size band: each band's
+    status is recomputed here from the register units (Python's primary_status), the three LQs take the
+    strongest, and a protected LQ is empty."""
+    paths, _ = refreshed
+    con = duckdb.connect(str(paths.warehouse_db), read_only=True)
+    try:
+        units = con.execute(
+            """
+            select u.country, u.ref_year, r.region_code, u.employees,
+                   case when u.size_class in ('micro', 'small') then 'small' else u.size_class end as band
+            from intermediate.int_establishments_sized as u
+            join intermediate.int_area_regions as r on r.country = u.country and r.area_code = u.area_code
+            join intermediate.int_industry_code_groups as g
+                on g.industry_system = u.industry_system and g.industry_code = u.class_code
+            where g.macro_sector = 'manufacturing'
+            """
+        ).df()
+        published = con.execute(
+            "select country, ref_year, area_code, lq_small_units, lq_medium_units, lq_large_units, "
+            "size_conf_status, conf_status from marts.sforzi_istat where country in ('IT', 'MX')").df()
+    finally:
+        con.close()
+    bands = {key: primary_status(list(part["employees"]), RULES)
+             for key, part in units.groupby(["country", "ref_year", "region_code", "band"])}
+    expected: dict[tuple, list[str]] = {}
+    for (country, year, region, _band), status in bands.items():
+        expected.setdefault((country, year, region), []).append(status)
+    protected = 0
+    for row in published.itertuples(index=False):
+        status = _strongest(expected.get((row.country, row.ref_year, row.area_code), []))
+        assert row.size_conf_status == status, (row.country, row.area_code)
+        if status != FREE:
+            protected += 1
+            assert pd.isna(row.lq_small_units) and pd.isna(row.lq_large_units)
+            assert row.conf_status != FREE  # the steps' outcomes inherit it
+    assert protected > 0

@@ -18,8 +18,14 @@ end
 {% macro inherited_conf_status(statuses) -%}
 case
     {%- for code in ['A', 'O', 'T', 'D', 'C'] %}
-    when {% for s in statuses %}{{ s }} = '{{ code }}'{{ " or " if not loop.last }}{% endfor %} then '{{ code }}'
+    when {% for s in statuses %}({{ s }}) = '{{ code }}'{{ " or " if not loop.last }}{% endfor %} then '{{ code }}'
     {%- endfor %}
     else 'F'
 end
+{%- endmacro %}
+
+{#- The two largest contributions of a cell made of rows that each keep their own two largest (max(x, 2)):
+    an aggregate over those rows. -#}
+{% macro merged_top_two(top_two) -%}
+list_slice(list_sort(flatten(list({{ top_two }})), 'DESC'), 1, 2)
 {%- endmacro %}

@@ -50,10 +50,78 @@ size_data as (
     select distinct country, ref_year from units
 ),
 
+disclosure as (
+    select * from {{ ref('int_disclosure_rules') }}
+),
+
 size_totals as (
-    select country, ref_year, region_code, size_band, sum(employees) as employees
+    select country, ref_year, region_code, size_band, sum(employees) as employees, sum(units) as units,
+           {{ merged_top_two('top_two_employees') }} as top_two
     from units
     group by country, ref_year, region_code, size_band
+),
+
+band_status as (
+    select s.country, s.ref_year, s.region_code, s.size_band,
+           {{ conf_status('s.units', 's.top_two', 's.employees') }} as conf_status
+    from size_totals as s
+    cross join disclosure
+),
+
+manufacturing_cells as (
+    select country, ref_year, region_code, sum(units) as units, sum(employees) as employees,
+           {{ merged_top_two('top_two') }} as top_two
+    from size_totals
+    group by country, ref_year, region_code
+),
+
+group_cells as (
+    select country, ref_year, region_code, group_code, sum(units) as units, sum(employees) as employees,
+           {{ merged_top_two('top_two_employees') }} as top_two
+    from units
+    group by country, ref_year, region_code, group_code
+),
+
+group_band_status as (
+    select u.country, u.ref_year, u.region_code, u.group_code, u.size_band,
+           {{ conf_status('u.units', 'u.top_two_employees', 'u.employees') }} as conf_status
+    from units as u
+    cross join disclosure
+),
+
+size_status as (
+    -- The three size-class LQs share one status: with the region's total, two of them would reveal the third.
+    select
+        country, ref_year, region_code,
+        {{ inherited_conf_status(["max(case when size_band = 'small' then conf_status end)",
+                                  "max(case when size_band = 'medium' then conf_status end)",
+                                  "max(case when size_band = 'large' then conf_status end)"]) }} as size_status
+    from band_status
+    group by country, ref_year, region_code
+),
+
+manufacturing_status as (
+    select m.country, m.ref_year, m.region_code,
+           {{ conf_status('m.units', 'm.top_two', 'm.employees') }} as manufacturing_status
+    from manufacturing_cells as m
+    cross join disclosure
+),
+
+group_status as (
+    -- A group's values: its cell, and the medium and large units its SME and small shares would reveal.
+    select
+        c.country, c.ref_year, c.region_code, c.group_code,
+        {{ inherited_conf_status([conf_status('c.units', 'c.top_two', 'c.employees'),
+                                  "coalesce(l.conf_status, 'F')", "coalesce(md.conf_status, 'F')"]) }}
+            as group_status
+    from group_cells as c
+    cross join disclosure
+    left join group_band_status as l
+        on l.country = c.country and l.ref_year = c.ref_year and l.region_code = c.region_code
+        and l.group_code = c.group_code and l.size_band = 'large'
+    left join group_band_status as md
+        on md.country = c.country and md.ref_year = c.ref_year and md.region_code = c.region_code
+        and md.group_code = c.group_code and md.size_band = 'medium'
 ),
 
 size_lq as (
@@ -165,7 +233,11 @@ steps as (
         case when d.country is null then null else coalesce(g.passes_sme_test, false) end
             as passes_main_group_sme_test,
         coalesce(s.specialisation_groups, 0) as specialisation_groups,
-        coalesce(g.is_estimate, false) as is_estimate
+        coalesce(g.is_estimate, false) as is_estimate,
+        -- Regions of countries without unit sizes (official statistics) publish aggregates: free.
+        coalesce(ms.manufacturing_status, 'F') as manufacturing_status,
+        coalesce(ss.size_status, 'F') as size_status,
+        coalesce(gs.group_status, 'F') as group_status
     from region_years as y
     cross join rules as r
     left join macro as m on y.country = m.country and y.ref_year = m.ref_year and y.region_code = m.region_code
@@ -174,6 +246,12 @@ steps as (
     left join main_group as g on y.country = g.country and y.ref_year = g.ref_year and y.region_code = g.region_code
     left join specialisations as s
         on y.country = s.country and y.ref_year = s.ref_year and y.region_code = s.region_code
+    left join manufacturing_status as ms
+        on y.country = ms.country and y.ref_year = ms.ref_year and y.region_code = ms.region_code
+    left join size_status as ss on y.country = ss.country and y.ref_year = ss.ref_year and y.region_code = ss.region_code
+    left join group_status as gs
+        on g.country = gs.country and g.ref_year = gs.ref_year and g.region_code = gs.region_code
+        and g.group_code = gs.group_code
 ),
 
 final as (
@@ -219,7 +297,13 @@ final as (
         end as method_note,
         'sforzi_istat' as identification_method,
         s.is_estimate,
-        r.rule_set_version
+        r.rule_set_version,
+        s.manufacturing_status as manufacturing_conf_status,
+        s.size_status as size_conf_status,
+        s.group_status as main_group_conf_status,
+        -- The steps' outcomes (is_manufacturing_area, is_sme_specialised, the SME test, is_district) are
+        -- published and inherit the strongest status of the values they test.
+        {{ inherited_conf_status(['s.manufacturing_status', 's.size_status', 's.group_status']) }} as conf_status
     from steps as s
     cross join rules as r
     left join regions as g on s.country = g.country and s.region_code = g.region_code

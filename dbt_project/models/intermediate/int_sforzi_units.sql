@@ -35,6 +35,8 @@ select
     size_band,
     count(*) as units,
     sum(employees) as employees,
+    -- The two largest contributions, for the disclosure rules of the cells built from these rows.
+    max(employees, 2) as top_two_employees,
     bool_or(is_estimate) as is_estimate
 from banded
 group by country, ref_year, region_code, group_code, size_band

@@ -288,7 +288,8 @@ def audit_warehouse(con, rules: DisclosureRules) -> dict:
     with suppressed register cells, the table a reader sees is rebuilt from what is published (the free cells of
     marts.area_industry, the district totals of marts.districts, a class's national total where any national
     share of it is published) with the true values of the suppressed cells, and every suppressed cell's interval
-    is solved. Returns counts and the unprotected cells (none in a release)."""
+    is solved; likewise each district's tier and size-class cells under its published employees. Returns counts
+    and the unprotected cells (none in a release)."""
     cells = con.execute(
         """
         select p.country, p.ref_year, p.industry_system, p.industry_code, p.area_code, r.region_code,
@@ -333,12 +334,47 @@ def audit_warehouse(con, rules: DisclosureRules) -> dict:
                 if len(unprotected) < 20:
                     unprotected.append({"class": list(klass), "area_code": result.key[0], "value": result.value,
                                         "lower": result.lower, "upper": result.upper})
+    # Each district's tiers, and its size classes, add up to its published employees: one group per dimension.
+    components = con.execute(
+        """
+        select c.district_id, c.ref_year, c.dimension, c.component, c.employees, c.units,
+               coalesce(s.conf_status, 'F') as conf_status, d.employees is not null as total_published
+        from intermediate.int_district_component_cells as c
+        left join intermediate.int_disclosure_component_suppression as s using (district_id, ref_year, dimension, component)
+        left join marts.districts as d using (district_id, ref_year)
+        order by 1, 2, 3, 4
+        """
+    ).fetchall()
+    by_district: dict[tuple, list] = {}
+    for row in components:
+        by_district.setdefault(row[:3], []).append(row)
+    component_cells = 0
+    for key, rows in by_district.items():
+        statuses = [r[6] for r in rows]
+        if all(s == FREE for s in statuses):
+            continue
+        table = Table([Cell((r[3],), float(r[4]), int(r[5]), r[6]) for r in rows])
+        if rows[0][7]:
+            table.groups.append(Group(("district", key[0]), list(range(len(rows)))))
+        for result in audit(table, statuses, set(), rules):
+            suppressed += 1
+            component_cells += 1
+            margin = min(result.upper - result.value, result.value - result.lower)
+            ratio = margin / result.value if result.value else float("inf")
+            narrowest = ratio if narrowest is None else min(narrowest, ratio)
+            if not result.protected:
+                unprotected_count += 1
+                if len(unprotected) < 20:
+                    unprotected.append({"district_id": key[0], "ref_year": key[1], "dimension": key[2],
+                                        "component": result.key[0], "value": result.value,
+                                        "lower": result.lower, "upper": result.upper})
     return {
         "rule_set": rules.name,
         "rule_set_version": rules.version,
         "rules_sha256": rules.sha256,
         "protection_width": rules.protection_width,
         "suppressed_cells_audited": suppressed,
+        "district_component_cells_audited": component_cells,
         "unprotected_cells": unprotected_count,
         "narrowest_protection": None if narrowest is None or narrowest == float("inf") else round(narrowest, 6),
         "unprotected_examples": unprotected,

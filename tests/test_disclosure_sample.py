@@ -52,6 +52,7 @@ def test_the_audit_finds_every_suppressed_cell_protected_and_the_release_records
     finally:
         con.close()
     assert result["suppressed_cells_audited"] > 0 and result["unprotected_cells"] == 0
+    assert result["district_component_cells_audited"] > 0  # tiers and size classes under the district totals
     assert result["narrowest_protection"] >= RULES.protection_width
     manifest = json.loads((paths.releases_dir / report.release["release_id"] / "manifest.json").read_text())
     assert manifest["disclosure"]["rules_sha256"] == RULES.sha256

@@ -55,10 +55,33 @@ def sforzi_paths(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sforzi(sforzi_paths):
+    """The algorithm's every value (the intermediate model; the published table withholds protected values)."""
     con = duckdb.connect(str(sforzi_paths.warehouse_db), read_only=True)
-    rows = con.execute("select * from marts.sforzi_istat where country = 'IT'").df()
+    rows = con.execute("select * from intermediate.int_sforzi_istat where country = 'IT'").df()
     con.close()
     return rows.set_index("area_code")
+
+
+def test_the_published_table_withholds_what_the_disclosure_rules_protect(sforzi_paths):
+    from pipelines.disclosure import load_disclosure_rules
+
+    rules = load_disclosure_rules()
+    con = duckdb.connect(str(sforzi_paths.warehouse_db), read_only=True)
+    published = con.execute("select * from marts.sforzi_istat where country = 'IT'").df().set_index("area_code")
+    con.close()
+    a, b, d = published.loc["SLLA"], published.loc["SLLB"], published.loc["SLLD"]
+    assert rules.min_units > 2  # the cases below rest on one and two units being too few
+    # SLLA: its main group's one medium unit would be revealed by the small units' share.
+    assert a["main_group_conf_status"] == "A" and pd_isna(a["main_group_small_share"])
+    assert a["main_group_code"] == "G01" and a["is_district"] and a["conf_status"] == "A"
+    # SLLB: two large units of 400 among 2 x 400 + 5 x 10 manufacturing employees: the large band has too few
+    # units (the size LQs go), and the two largest hold 800 / 850 of manufacturing (dominance by two units).
+    assert 800 / 850 * 100 > rules.dominance_2_k and 400 / 850 * 100 <= rules.dominance_1_k
+    assert b["size_conf_status"] == "A" and pd_isna(b["lq_large_units"]) and pd_isna(b["lq_small_units"])
+    assert b["manufacturing_conf_status"] == "T" and pd_isna(b["lq_manufacturing"])
+    # SLLD: three medium units of 100 and ten small units: every cell is free and published.
+    assert (d["manufacturing_conf_status"], d["size_conf_status"], d["main_group_conf_status"]) == ("F", "F", "F")
+    assert d["conf_status"] == "F" and d["main_group_sme_share"] == 1.0
 
 
 def test_each_area_passes_or_fails_for_its_reason(sforzi):

@@ -1,7 +1,7 @@
 """The release's published tables, read into plain structures for the report.
 
-A release is read where analysts read it: the serving file (``published/indicators.duckdb``, opened read-only
-with external access disabled) when it serves that release, otherwise the release's own immutable Parquet
+A release is read where analysts read it: the serving file (``published/indicators.duckdb``, opened read-only)
+when it serves that release, otherwise the release's own immutable Parquet
 files (``releases/<release_id>/``), which hold the same tables. Nothing here writes anything.
 """
 
@@ -108,12 +108,15 @@ def open_release(paths: ProjectPaths, release_id: str, manifest: dict) -> Iterat
                                                                                           str]]:
     """A read-only connection on the release's tables, and a description of where they are read."""
     from pipelines.publish import served_release_id
-    from pipelines.warehouse import connect_published
 
+    con = None
     if served_release_id(paths) == release_id:
-        con = connect_published(paths.published_db)
-        source = display(paths.published_db)
-    else:
+        try:
+            con = duckdb.connect(str(paths.published_db), read_only=True)
+            source = display(paths.published_db)
+        except duckdb.ConnectionException:
+            con = None  # this process holds the file open with other settings: the release's files are the same
+    if con is None:
         release_dir = paths.releases_dir / release_id
         con = duckdb.connect(":memory:")
         for table, meta in manifest["tables"].items():

@@ -25,9 +25,10 @@ OTHER_INDUSTRIES_COLOUR = "#6b6b6b"
 STATUS_COLOURS = {"other_method": "#c9d7e8", "not_district": "#e4e4e4", "no_data": "#ffffff"}
 STRENGTH_COLOURS = {"strong": "#c0392b", "not_strong": "#f2c9b8", "no_employment": "#f4f4f4"}
 PARTNER_COLOUR = "#4e79a7"
-# Text is measured by vl-convert with the first of these fonts it finds and drawn by the browser with the first it
-# finds: DejaVu Sans (Debian's default, wide) or Verdana keep the measured and the drawn widths close.
-CHART_CONFIG = {"font": "DejaVu Sans, Verdana, sans-serif"}
+# Text is measured by vl-convert with Liberation Sans (bundled with it; the fastest to measure) and drawn by the
+# browser with the first of these fonts it has: Liberation Sans (Debian's fonts-liberation), Arial or Helvetica
+# share its widths, so labels fit where they were laid out.
+CHART_CONFIG = {"font": "Liberation Sans, Arial, Helvetica, sans-serif"}
 BASE_COLOUR = "#e4e4e4"
 OUTLINE_COLOUR = "#1a1a1a"
 # The layer names the SVG keeps as classes (<name>_marks): the browser test counts the areas' shapes.

@@ -75,6 +75,8 @@ REPORT_MARKER = "report.json"
 # Map sizes in pixels (width, height) by country; the projection fits the areas into them.
 MAP_SIZES = {"IT": (460, 540), "MX": (620, 420), "US": (560, 460)}
 PARTNER_MAP_SIZE = (500, 440)
+# Charts and maps are rendered on this many threads (vl-convert's own work overlaps Altair's and the page's).
+RENDER_THREADS = max(2, min(4, os.cpu_count() or 2))
 # Bloc order on the cross-clustering page: the European district on the left.
 EUROPE = {"IT"}
 
@@ -423,12 +425,13 @@ class SiteWriter:
         self.pages: list[str] = []
         self.maps: dict[str, CountryMaps] = {}
         self.partner_maps: list[tuple[str, MapFigure]] = []
+        self._formatter = Formatter(languages[0])  # the language being written
         self.generated_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
     # Maps are the same in every language: drawn once, in parallel.
     def draw_maps(self) -> None:
         countries = list(self.release.countries.values())
-        with ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2))) as pool:
+        with ThreadPoolExecutor(max_workers=RENDER_THREADS) as pool:
             status = {c.country: pool.submit(status_map, c, self.release.manifest, self.data_dir) for c in countries}
             cluster = {c.country: pool.submit(cluster_map, c, self.data_dir) for c in countries}
             partners = pool.submit(partner_maps, self.release, self.data_dir)
@@ -447,7 +450,7 @@ class SiteWriter:
             spec = district_chart_spec(card, gettext)
             if spec is not None:
                 jobs.append(("district", card.district_id, *spec))
-        with ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2))) as pool:
+        with ThreadPoolExecutor(max_workers=RENDER_THREADS) as pool:
             svgs = list(pool.map(lambda job: charts.to_svg(job[2], language), jobs))
         by_country: dict[str, dict[str, ChartFigure]] = {}
         by_district: dict[str, ChartFigure] = {}

@@ -292,6 +292,8 @@ def _partners(matches: list[dict], district_id: str, side: str, other: str) -> l
             "reason_en": m["reason_en"],
             "reason_it": m["reason_it"],
             "reason_es": m["reason_es"],
+            # The status the pair inherits from the two districts' typology, where the release publishes one.
+            "conf_status": m.get("conf_status"),
         }
         for m in mine[:PARTNERS_PER_DISTRICT]
     ]

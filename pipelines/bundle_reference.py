@@ -382,6 +382,10 @@ VERBATIM = {
     "us_cluster_mapping_2014": ("us_cluster_mapping_2014", ("cluster_naics2012.csv", "clusters.csv", "SOURCE.txt")),
     "istat_sll": ("istat_sll", ("sll2021_comuni.csv", "sll2021_specializzazione.csv")),
     "nace_isic": ("nace_isic", ("isic4_nace2_correspondence.csv", "LICENSE_package_MIT.txt")),
+    # Boundaries for the report's maps (pipelines/report/geo.py).
+    "geo_it_sll2021": ("geo_it_sll2021", ("sll2021_slim.geojson", "SOURCE.txt")),
+    "geo_mx": ("geo_mx", ("mxmunicipio.topo.json", "mxstate.topo.json", "SOURCE.txt")),
+    "us_geo": ("us_geo", ("us_counties_eas_msas.topo.json", "SOURCE.txt")),
 }
 
 

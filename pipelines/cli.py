@@ -572,6 +572,44 @@ def sensitivity(
     console.print(f"report: {display(report)}", highlight=False)
 
 
+@app.command()
+def report(
+    release: Annotated[str | None, typer.Option("--release", help="Release id (default: the latest release).")] = None,
+    lang: Annotated[
+        list[str] | None,
+        typer.Option("--lang", help="es, it or en; repeat for several (default: all three)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output folder (default: <warehouse>/report/<release_id>/).", file_okay=False),
+    ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option("--cluster", help="U.S. cluster number of the strong-cluster map (default: the traded "
+                     "cluster with the most strong counties)."),
+    ] = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Write a release's static report: district maps, charts, district cards and the cross-clustering page in
+    three languages, as HTML files that open from the file system (no server, no network)."""
+    from pipelines.report.data import ReportError
+    from pipelines.report.i18n import LANGUAGES
+    from pipelines.report.site import write_report
+
+    paths = _paths(None, warehouse)
+    try:
+        result = write_report(paths, release_id=release, languages=tuple(lang or LANGUAGES), out_dir=out,
+                              cluster_code=cluster)
+    except ReportError as exc:
+        err.print(f"[red]error[/red] {exc}", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    console.print(
+        f"Report of release {result.release_id}: {len(result.pages)} pages in {', '.join(result.languages)} "
+        f"in {result.seconds:.1f}s -> {display(result.out_dir)}/index.html",
+        highlight=False,
+    )
+
+
 releases_app = typer.Typer(
     help="The release registry (warehouse/releases/registry.json): list, show, compare and restore releases.",
     invoke_without_command=True,

@@ -94,6 +94,14 @@ class ProjectPaths:
         """The refresh logs and dbt's own log file."""
         return self.warehouse_dir / "logs"
 
+    @property
+    def reports_dir(self) -> Path:
+        """The static reports written by ``crosscluster report``, one folder per release."""
+        return self.warehouse_dir / "report"
+
+    def report_dir(self, release_id: str) -> Path:
+        return self.reports_dir / release_id
+
     def ensure(self) -> None:
         for folder in (self.warehouse_dir, self.releases_dir, self.published_dir, self.dagster_storage):
             folder.mkdir(parents=True, exist_ok=True)

@@ -43,9 +43,16 @@ import polars as pl
 from pipelines.catalogue import CatalogueEntry, SourceFile, key_line
 from pipelines.contracts import CONTRACTS, LINEAGE_COLUMNS, LOADS_DDL, SOURCE_FILES_DDL, Contract
 from pipelines.errors import ContractViolation, InputFileError
+from pipelines.landing_sql import land_file, lands_in_duckdb
 from pipelines.paths import display
 from pipelines.sources import LINE_COLUMN, read_source
-from pipelines.sources.delimited import PROBLEM_COLUMN, RAW_LINE_COLUMN
+from pipelines.sources.delimited import (
+    PROBLEM_COLUMN,
+    RAW_LINE_COLUMN,
+    DelimitedFile,
+    inspect_delimited,
+    scan_delimited,
+)
 
 SOURCE_PREFIX = "_src:"
 
@@ -138,19 +145,20 @@ def entry_hint(entry: CatalogueEntry) -> str:
     return display(entry.yaml_path) if entry.yaml_path else f"assets/{entry.name}.yaml"
 
 
-def open_source(entry: CatalogueEntry, source: SourceFile, workdir: Path) -> pl.LazyFrame:
-    """The adapter's lazy frame of one file (whole-file checks happen here)."""
-    return read_source(
-        entry.adapter,
-        source.path,
+def open_source(entry: CatalogueEntry, source: SourceFile, workdir: Path) -> pl.LazyFrame | DelimitedFile:
+    """One file after its whole-file checks: a ``delimited`` file inspected (its rows are read by DuckDB or
+    scanned by polars, ``pipelines/landing_sql.py``), any other adapter's lazy frame."""
+    options = dict(
         encoding=entry.encoding,
         delimiter=entry.delimiter,
         required_columns=list(entry.columns.values()),
         entry_hint=entry_hint(entry),
         encoding_at=encoding_at(entry),
         workdir=workdir,
-        **entry.options,
     )
+    if entry.adapter == "delimited":
+        return inspect_delimited(source.path, **options)
+    return read_source(entry.adapter, source.path, **options, **entry.options)
 
 
 def encoding_at(entry: CatalogueEntry) -> str:
@@ -425,6 +433,34 @@ def _merge_and_flag_duplicates(
     return merged
 
 
+def _write_batches(
+    con: duckdb.DuckDBPyConnection,
+    entry: CatalogueEntry,
+    source: SourceFile,
+    raw: pl.LazyFrame | DelimitedFile,
+    allowed: dict,
+    lineage: dict,
+    quarantine_lineage: dict,
+    current_year: int,
+    batch_rows: int,
+) -> int:
+    """The frame path: the file's rows in batches through ``_write_batch``; returns the rows read."""
+    frame = scan_delimited(raw) if isinstance(raw, DelimitedFile) else raw
+    rows = 0
+    try:
+        batches = map_to_contract(entry, source, frame).collect_batches(chunk_size=batch_rows, lazy=True)
+        for batch in batches:
+            rows += _write_batch(con, entry, batch, allowed, lineage, quarantine_lineage, current_year)
+    except pl.exceptions.PolarsError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputFileError(
+            source.path,
+            f"the rows cannot be parsed ({first})",
+            "Check that every row has as many fields as the header and that quotes are balanced.",
+        ) from None
+    return rows
+
+
 def run_entry(
     con: duckdb.DuckDBPyConnection,
     entry: CatalogueEntry,
@@ -433,8 +469,10 @@ def run_entry(
     country: str | None = None,
     ref_year: int | None = None,
     batch_rows: int = BATCH_ROWS,
+    sql_min_bytes: int | None = None,
 ) -> LoadReport:
-    """Load one partition of one entry; see the module docstring."""
+    """Load one partition of one entry; see the module docstring. Delimited files of at least ``sql_min_bytes``
+    (default: ``CROSSCLUSTER_SQL_LANDING_MIN_BYTES``) are landed by DuckDB (``pipelines/landing_sql.py``)."""
     started = time.perf_counter()
     contract = entry.contract
     ensure_tables(con)
@@ -475,20 +513,15 @@ def run_entry(
                     "source_file": display(source.path),
                     "quarantined_at": now,
                 }
-                rows = 0
-                try:
-                    batches = map_to_contract(entry, source, raw).collect_batches(chunk_size=batch_rows, lazy=True)
-                    for batch in batches:
-                        rows += _write_batch(con, entry, batch, allowed, lineage, quarantine_lineage, now.year)
-                except pl.exceptions.PolarsError as exc:
-                    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                    raise InputFileError(
-                        source.path,
-                        f"the rows cannot be parsed ({first})",
-                        "Check that every row has as many fields as the header and that quotes are balanced.",
-                    ) from None
+                if isinstance(raw, DelimitedFile) and lands_in_duckdb(entry, raw, sql_min_bytes):
+                    rows = land_file(con, entry, source, raw, allowed, lineage, quarantine_lineage, now.year)
+                    engine = "duckdb"
+                else:
+                    rows = _write_batches(con, entry, source, raw, allowed, lineage, quarantine_lineage, now.year,
+                                          batch_rows)
+                    engine = "frame"
                 con.execute("UPDATE landing.source_files SET rows_read = ? WHERE source_file_id = ?", [rows, file_id])
-                report.files.append({"path": display(source.path), "sha256": sha, "rows": rows})
+                report.files.append({"path": display(source.path), "sha256": sha, "rows": rows, "engine": engine})
                 hashed.append((relative_name(entry, source.path), sha))
             report.duplicates_merged = _merge_and_flag_duplicates(con, entry, scope, params, country, ref_year, now)
             report.rows_landed = con.execute(f"SELECT count(*) FROM {contract.table} WHERE {scope}", params).fetchone()[

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -158,7 +159,26 @@ UNCLOSED_QUOTE = "a quote opened in the row is never closed"
 TRUNCATED = "truncated: the file ends inside this row (no line break after it), so its last value may be cut"
 
 
-def read_delimited(
+@dataclass(frozen=True)
+class DelimitedFile:
+    """A delimited file after its whole-file checks: what a reader needs to scan its rows."""
+
+    path: Path  # the file as given
+    readable: Path  # the file, or its UTF-8 copy
+    delimiter: str
+    names: list[str]  # the header's names, made unique
+    header_lines: int  # physical lines of the header
+    last_line: int  # the file's last physical line
+    truncated: bool  # the last row has no line break
+    problems: pl.DataFrame  # rows that do not fit the header: _line, _problem, _raw_line
+
+    @property
+    def is_regular(self) -> bool:
+        """Every row fits the header and ends with a line break."""
+        return self.problems.height == 0 and not self.truncated
+
+
+def inspect_delimited(
     path: Path,
     *,
     encoding: str | tuple[str, ...] = "utf-8",
@@ -167,15 +187,10 @@ def read_delimited(
     entry_hint: str = "the catalogue entry",
     encoding_at: str | None = None,
     workdir: Path | None = None,
-    **_: object,
-) -> pl.LazyFrame:
-    """Every cell as text (trimmed, empty -> null); ``_line`` is the physical line of each row; rows that do
-    not fit the header carry ``_problem`` and ``_raw_line`` (see the module docstring).
-
-    ``required_columns`` holds header names or 1-based positions; a missing one is a
-    whole-file error. Line numbers assume that data rows do not contain quoted line
-    breaks (headers may).
-    """
+) -> DelimitedFile:
+    """The whole-file checks (see the module docstring): encoding, header, required columns, rows that do not
+    fit the header. ``required_columns`` holds header names or 1-based positions; a missing one is a
+    whole-file error."""
     path = Path(path)
     if path.stat().st_size == 0:
         raise InputFileError(path, "the file is empty", "Replace it with a complete export of the source.")
@@ -237,17 +252,43 @@ def read_delimited(
             problems.filter(pl.col("_line") != last_line),
             _problems([last_line], [TRUNCATED], [tail]),
         ])
-    names = _dedupe(header)
+    return DelimitedFile(path, readable, delimiter, _dedupe(header), header_lines, last_line, truncated, problems)
+
+
+def read_delimited(
+    path: Path,
+    *,
+    encoding: str | tuple[str, ...] = "utf-8",
+    delimiter: str = ",",
+    required_columns: list[str | int] | None = None,
+    entry_hint: str = "the catalogue entry",
+    encoding_at: str | None = None,
+    workdir: Path | None = None,
+    **_: object,
+) -> pl.LazyFrame:
+    """Every cell as text (trimmed, empty -> null); ``_line`` is the physical line of each row; rows that do
+    not fit the header carry ``_problem`` and ``_raw_line`` (see the module docstring).
+
+    Line numbers assume that data rows do not contain quoted line breaks (headers may)."""
+    return scan_delimited(inspect_delimited(
+        path, encoding=encoding, delimiter=delimiter, required_columns=required_columns, entry_hint=entry_hint,
+        encoding_at=encoding_at, workdir=workdir,
+    ))
+
+
+def scan_delimited(file: DelimitedFile) -> pl.LazyFrame:
+    """The rows of an inspected file as a lazy polars frame (read_delimited)."""
+    names, truncated, last_line, problems = file.names, file.truncated, file.last_line, file.problems
     lazy = pl.scan_csv(
-        readable,
-        separator=delimiter,
+        file.readable,
+        separator=file.delimiter,
         has_header=True,
         new_columns=names,
         infer_schema=False,
         quote_char='"',
         empty_string_is_null=True,
         truncate_ragged_lines=True,
-        n_rows=last_line - header_lines - 1 if truncated else None,
+        n_rows=last_line - file.header_lines - 1 if truncated else None,
     )
     cleaned = [
         pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c).str.strip_chars()).alias(c)
@@ -255,7 +296,7 @@ def read_delimited(
     ]
     lazy = (
         lazy.with_columns(cleaned)
-        .with_row_index("_line", offset=header_lines + 1)
+        .with_row_index("_line", offset=file.header_lines + 1)
         .with_columns(pl.col("_line").cast(pl.Int64))
     )
     if truncated:

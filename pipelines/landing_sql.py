@@ -1,0 +1,253 @@
+"""Large delimited registers validated and landed inside DuckDB, with the rules of the frame path.
+
+The frame path (``pipelines/ingest.py``) reads a file in batches into polars, validates each batch with the
+contract's pandera schema and writes it to DuckDB. For a national register that costs a Python round trip per
+batch. Here the same file is read once by DuckDB's CSV reader and every rule is an SQL expression generated
+from the same definitions (``Contract.fields``: kinds, patterns, closed lists; the catalogue entry's mapping,
+code patterns and reference lookups; ``Contract.one_of``; ``Contract.plausibility``), so that a row lands or
+goes to quarantine with the same reason text, line and original row as the frame path gives it. The tests
+(``tests/test_landing_sql.py``) load every file of the bad-input corpus both ways and compare.
+
+What is left to the frame path: files whose whole-file inspection found rows that do not fit the header or a
+last row without a line break (their rows cannot be numbered by DuckDB's reader), adapters other than
+``delimited``, and files smaller than ``CROSSCLUSTER_SQL_LANDING_MIN_BYTES`` (default 64 MB), where pandera
+validating small inputs costs nothing worth saving. Duplicated keys are found across the whole load in DuckDB
+on both paths (``ingest._merge_and_flag_duplicates``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import duckdb
+
+from pipelines.catalogue import CatalogueEntry, SourceFile
+from pipelines.contracts import KIND_DUCKDB, KIND_PATTERN, KIND_PROBLEM, Contract
+from pipelines.sources.delimited import DelimitedFile
+
+SQL_LANDING_MIN_BYTES_ENV = "CROSSCLUSTER_SQL_LANDING_MIN_BYTES"
+DEFAULT_SQL_LANDING_MIN_BYTES = 64 * 1024 * 1024
+# What polars' strip_chars() strips (Unicode White_Space), as an RE2 class: trimmed cells compare the same.
+_WHITESPACE = r"[\s\x{000B}\x{0085}\x{00A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}]"
+_TRUTHY = ("true", "t", "yes", "y", "1")
+
+
+def sql_landing_min_bytes() -> int:
+    value = os.environ.get(SQL_LANDING_MIN_BYTES_ENV)
+    if value is None:
+        return DEFAULT_SQL_LANDING_MIN_BYTES
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{SQL_LANDING_MIN_BYTES_ENV}={value!r} is not a number of bytes") from None
+
+
+def lands_in_duckdb(entry: CatalogueEntry, file: DelimitedFile, min_bytes: int | None = None) -> bool:
+    """Whether a file of a ``delimited`` entry is landed here rather than by the frame path."""
+    min_bytes = sql_landing_min_bytes() if min_bytes is None else min_bytes
+    return entry.adapter == "delimited" and file.is_regular and file.path.stat().st_size >= min_bytes
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(value: str | None) -> str:
+    return "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
+
+
+def _trimmed(column: str) -> str:
+    """A cell as the frame path has it: trimmed, empty as NULL."""
+    return f"nullif(regexp_replace({column}, '^{_WHITESPACE}+|{_WHITESPACE}+$', '', 'g'), '')"
+
+
+def _field_text(entry: CatalogueEntry, field_name: str, names: list[str], source: SourceFile) -> str:
+    """The contract field's text from the file's columns, as ``ingest.map_to_contract`` maps it."""
+    if field_name in entry.columns:
+        src = entry.columns[field_name]
+        expr = f"r.{_ident(names[src - 1] if isinstance(src, int) else src)}"
+    elif field_name in entry.constants:
+        value = entry.constants[field_name]
+        expr = _lit(None if value is None else str(value))
+    elif field_name == "country" and entry.country:
+        expr = _lit(entry.country)
+    elif field_name == "ref_year" and source.ref_year is not None:
+        expr = _lit(str(source.ref_year))
+    elif field_name in names and not entry.columns:
+        expr = f"r.{_ident(field_name)}"
+    else:
+        expr = "NULL"
+    expr = f"CAST({expr} AS VARCHAR)"
+    if field_name in entry.recode:
+        table = {k: v for k, v in entry.recode[field_name].items() if k is not None}
+        empty = entry.recode[field_name].get(None)
+        cases = " ".join(f"WHEN {expr} = {_lit(str(k))} THEN {_lit(None if v is None else str(v))}"
+                         for k, v in table.items())
+        expr = f"(CASE WHEN {expr} IS NULL THEN {_lit(empty)} {cases} ELSE {expr} END)"
+    if field_name in entry.zero_pad:
+        n = entry.zero_pad[field_name]
+        # polars' zfill: never shortens, keeps a leading sign in front of the zeros.
+        expr = (f"(CASE WHEN length({expr}) >= {n} THEN {expr} "
+                f"WHEN left({expr}, 1) IN ('-', '+') THEN left({expr}, 1) || lpad(substr({expr}, 2), {n - 1}, '0') "
+                f"ELSE lpad({expr}, {n}, '0') END)")
+    return expr
+
+
+def _text_reasons(contract: Contract, code_patterns: dict[str, str], known: dict[str, tuple[set[str], str]]) -> str:
+    """The reasons a mapped row (columns named as the contract's fields, alias ``m``) breaks the text rules, in
+    the order the frame path lists them (field by field: empty but required, form, closed list, reference
+    list; then the fields of which one is needed), joined by "; "; NULL when it breaks none."""
+    parts = []
+    for f in contract.fields:
+        value = f"m.{_ident(f.name)}"
+        quoted = f"'{f.name} ''' || {value} || ''' '"
+        if f.required:
+            parts.append(f"CASE WHEN {value} IS NULL THEN {_lit(f'{f.name} is empty but required')} END")
+        pattern = code_patterns.get(f.name) or KIND_PATTERN[f.kind]
+        if pattern:
+            problem = KIND_PROBLEM.get(f.kind, "has the wrong form")
+            if f.name in code_patterns:
+                problem = f"does not match {pattern} (a lost leading zero or a wrong code level?)"
+            parts.append(f"CASE WHEN NOT regexp_matches({value}, {_lit(pattern)}) THEN {quoted} || {_lit(problem)} END")
+        if f.allowed:
+            listed = ", ".join(_lit(v) for v in f.allowed)
+            parts.append(f"CASE WHEN {value} NOT IN ({listed}) THEN {quoted} || "
+                         f"{_lit('is not one of ' + ', '.join(f.allowed))} END")
+        if f.name in known:
+            where = known[f.name][1]
+            parts.append(f"CASE WHEN {value} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM _known AS k WHERE "
+                         f"k.field = {_lit(f.name)} AND k.value = {value}) THEN {quoted} || "
+                         f"{_lit('is not in ' + where)} END")
+    for group in contract.one_of:
+        none = " AND ".join(f"m.{_ident(c)} IS NULL" for c in group)
+        parts.append(f"CASE WHEN {none} THEN {_lit('the row has none of ' + ' / '.join(group))} END")
+    if not parts:
+        return "NULL"
+    return f"nullif(concat_ws('; ', {', '.join(parts)}), '')"
+
+
+def _typed(contract: Contract) -> list[str]:
+    exprs = []
+    for f in contract.fields:
+        value = f"c.{_ident(f.name)}"
+        if f.kind == "flag":
+            truthy = ", ".join(_lit(v) for v in _TRUTHY)
+            exprs.append(f"CASE WHEN {value} IS NULL THEN NULL ELSE lower({value}) IN ({truthy}) END AS {_ident(f.name)}")
+        else:
+            exprs.append(f"CAST({value} AS {KIND_DUCKDB[f.kind]}) AS {_ident(f.name)}")
+    return exprs
+
+
+def _implausible(contract: Contract, current_year: int) -> str:
+    """The plausibility reasons of a typed row (alias ``t``), as ``Contract.implausible`` writes them."""
+    parts = []
+    for rule in contract.plausibility:
+        text = rule.reason
+        message = f"'implausible ({rule.name}): ' || "
+        pieces = []
+        for i, chunk in enumerate(text.split("{")):
+            if i == 0:
+                pieces.append(_lit(chunk))
+                continue
+            column, rest = chunk.split("}", 1)
+            pieces.append(f"CAST(t.{_ident(column)} AS VARCHAR)")
+            pieces.append(_lit(rest))
+        message += " || ".join(p for p in pieces if p != "''")
+        condition = rule.condition(current_year)
+        parts.append(f"CASE WHEN coalesce(({_columns_of(condition, contract)}), false) THEN {message} END")
+    if not parts:
+        return "NULL"
+    return f"nullif(concat_ws('; ', {', '.join(parts)}), '')"
+
+
+def _columns_of(condition: str, contract: Contract) -> str:
+    """A plausibility condition with its field names bound to the typed row (alias ``t``)."""
+    names = set(contract.field_names)
+    return re.sub(r"\b([a-z_][a-z0-9_]*)\b",
+                  lambda m: f"t.{_ident(m.group(1))}" if m.group(1) in names else m.group(1), condition)
+
+
+def land_file(
+    con: duckdb.DuckDBPyConnection,
+    entry: CatalogueEntry,
+    source: SourceFile,
+    file: DelimitedFile,
+    known: dict[str, tuple[set[str], str]],
+    lineage: dict,
+    quarantine_lineage: dict,
+    current_year: int,
+) -> int:
+    """Land one inspected file (``lands_in_duckdb``) inside the caller's transaction: good rows to the landing
+    table, the others to quarantine with every reason, their line and their row. Returns the rows read."""
+    contract = entry.contract
+    names = file.names
+    con.execute("CREATE OR REPLACE TEMP TABLE _known (field VARCHAR, value VARCHAR)")
+    for field_name, (values, _where) in known.items():
+        con.executemany("INSERT INTO _known VALUES (?, ?)", [(field_name, v) for v in sorted(values)])
+    columns = "{" + ", ".join(f"{_lit(n)}: 'VARCHAR'" for n in names) + "}"
+    trimmed = ", ".join(f"{_trimmed(_ident(n))} AS {_ident(n)}" for n in names)
+    mapped = ", ".join(f"{_field_text(entry, f.name, names, source)} AS {_ident(f.name)}" for f in contract.fields)
+    original = "to_json(json_object(" + ", ".join(f"{_lit(n)}, r.{_ident(n)}" for n in names) + "))"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _mapped AS
+        WITH raw AS (
+            SELECT row_number() OVER () + {file.header_lines} AS _line, *
+            FROM read_csv({_lit(str(file.readable))}, header = true, columns = {columns},
+                          delim = {_lit(file.delimiter)}, quote = '"', escape = '"', auto_detect = false,
+                          max_line_size = 16777216)
+        ),
+        r AS (SELECT _line, {trimmed} FROM raw)
+        SELECT r._line::BIGINT AS source_line, {mapped}, {original} AS original_row FROM r
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _checked AS
+        SELECT m.*, {_text_reasons(contract, entry.code_patterns, known)} AS reason FROM _mapped AS m
+        """
+    )
+    con.execute("DROP TABLE _mapped")
+    typed = ", ".join(_typed(contract))
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _typed AS
+        SELECT source_line, {typed} FROM _checked AS c WHERE c.reason IS NULL
+        """
+    )
+    con.execute(
+        f"""
+        UPDATE _checked SET reason = p.reason
+        FROM (SELECT t.source_line, {_implausible(contract, current_year)} AS reason FROM _typed AS t) AS p
+        WHERE p.reason IS NOT NULL AND _checked.source_line = p.source_line
+        """
+    )
+    fields = ", ".join(f"t.{_ident(f)}" for f in contract.field_names)
+    lineage_values = ", ".join(f"? AS {_ident(k)}" for k in lineage)
+    con.execute(
+        f"""
+        INSERT INTO {contract.table} BY NAME
+        SELECT {fields}, t.source_line, {lineage_values}
+        FROM _typed AS t
+        JOIN _checked AS c USING (source_line)
+        WHERE c.reason IS NULL
+        ORDER BY t.source_line
+        """,
+        list(lineage.values()),
+    )
+    quarantine_values = ", ".join(f"? AS {_ident(k)}" for k in quarantine_lineage)
+    con.execute(
+        f"""
+        INSERT INTO quarantine.{contract.name} BY NAME
+        SELECT c.source_line, c.reason, c.original_row, {quarantine_values}
+        FROM _checked AS c
+        WHERE c.reason IS NOT NULL
+        ORDER BY c.source_line
+        """,
+        list(quarantine_lineage.values()),
+    )
+    rows = con.execute("SELECT count(*) FROM _checked").fetchone()[0]
+    for table in ("_checked", "_typed", "_known"):
+        con.execute(f"DROP TABLE {table}")
+    return rows

@@ -57,6 +57,11 @@ def _lit(value: str | None) -> str:
     return "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
 
 
+def _raw(name: str) -> str:
+    """A column of the file, named apart from the contract's fields."""
+    return _ident(f"_src:{name}")
+
+
 def _trimmed(column: str) -> str:
     """A cell as the frame path has it: trimmed, empty as NULL."""
     return f"nullif(regexp_replace({column}, '^{_WHITESPACE}+|{_WHITESPACE}+$', '', 'g'), '')"
@@ -66,7 +71,7 @@ def _field_text(entry: CatalogueEntry, field_name: str, names: list[str], source
     """The contract field's text from the file's columns, as ``ingest.map_to_contract`` maps it."""
     if field_name in entry.columns:
         src = entry.columns[field_name]
-        expr = f"r.{_ident(names[src - 1] if isinstance(src, int) else src)}"
+        expr = _raw(names[src - 1] if isinstance(src, int) else src)
     elif field_name in entry.constants:
         value = entry.constants[field_name]
         expr = _lit(None if value is None else str(value))
@@ -75,7 +80,7 @@ def _field_text(entry: CatalogueEntry, field_name: str, names: list[str], source
     elif field_name == "ref_year" and source.ref_year is not None:
         expr = _lit(str(source.ref_year))
     elif field_name in names and not entry.columns:
-        expr = f"r.{_ident(field_name)}"
+        expr = _raw(field_name)
     else:
         expr = "NULL"
     expr = f"CAST({expr} AS VARCHAR)"
@@ -95,12 +100,12 @@ def _field_text(entry: CatalogueEntry, field_name: str, names: list[str], source
 
 
 def _text_reasons(contract: Contract, code_patterns: dict[str, str], known: dict[str, tuple[set[str], str]]) -> str:
-    """The reasons a mapped row (columns named as the contract's fields, alias ``m``) breaks the text rules, in
+    """The reasons a mapped row (columns named as the contract's fields) breaks the text rules, in
     the order the frame path lists them (field by field: empty but required, form, closed list, reference
     list; then the fields of which one is needed), joined by "; "; NULL when it breaks none."""
     parts = []
     for f in contract.fields:
-        value = f"m.{_ident(f.name)}"
+        value = _ident(f.name)
         quoted = f"'{f.name} ''' || {value} || ''' '"
         if f.required:
             parts.append(f"CASE WHEN {value} IS NULL THEN {_lit(f'{f.name} is empty but required')} END")
@@ -120,7 +125,7 @@ def _text_reasons(contract: Contract, code_patterns: dict[str, str], known: dict
                          f"k.field = {_lit(f.name)} AND k.value = {value}) THEN {quoted} || "
                          f"{_lit('is not in ' + where)} END")
     for group in contract.one_of:
-        none = " AND ".join(f"m.{_ident(c)} IS NULL" for c in group)
+        none = " AND ".join(f"{_ident(c)} IS NULL" for c in group)
         parts.append(f"CASE WHEN {none} THEN {_lit('the row has none of ' + ' / '.join(group))} END")
     if not parts:
         return "NULL"
@@ -128,19 +133,25 @@ def _text_reasons(contract: Contract, code_patterns: dict[str, str], known: dict
 
 
 def _typed(contract: Contract) -> list[str]:
+    """The fields cast to their kinds, for rows that pass the text rules (named ``t:<field>``)."""
     exprs = []
     for f in contract.fields:
-        value = f"c.{_ident(f.name)}"
+        value = _ident(f.name)
         if f.kind == "flag":
             truthy = ", ".join(_lit(v) for v in _TRUTHY)
-            exprs.append(f"CASE WHEN {value} IS NULL THEN NULL ELSE lower({value}) IN ({truthy}) END AS {_ident(f.name)}")
+            cast = f"lower({value}) IN ({truthy})"
         else:
-            exprs.append(f"CAST({value} AS {KIND_DUCKDB[f.kind]}) AS {_ident(f.name)}")
+            cast = f"CAST({value} AS {KIND_DUCKDB[f.kind]})"
+        exprs.append(f"CASE WHEN text_reason IS NULL AND {value} IS NOT NULL THEN {cast} END AS {_typed_name(f.name)}")
     return exprs
 
 
+def _typed_name(field_name: str) -> str:
+    return _ident(f"t:{field_name}")
+
+
 def _implausible(contract: Contract, current_year: int) -> str:
-    """The plausibility reasons of a typed row (alias ``t``), as ``Contract.implausible`` writes them."""
+    """The plausibility reasons of a typed row, as ``Contract.implausible`` writes them."""
     parts = []
     for rule in contract.plausibility:
         text = rule.reason
@@ -151,7 +162,7 @@ def _implausible(contract: Contract, current_year: int) -> str:
                 pieces.append(_lit(chunk))
                 continue
             column, rest = chunk.split("}", 1)
-            pieces.append(f"CAST(t.{_ident(column)} AS VARCHAR)")
+            pieces.append(f"CAST({_typed_name(column)} AS VARCHAR)")
             pieces.append(_lit(rest))
         message += " || ".join(p for p in pieces if p != "''")
         condition = rule.condition(current_year)
@@ -162,10 +173,10 @@ def _implausible(contract: Contract, current_year: int) -> str:
 
 
 def _columns_of(condition: str, contract: Contract) -> str:
-    """A plausibility condition with its field names bound to the typed row (alias ``t``)."""
+    """A plausibility condition with its field names bound to the typed row."""
     names = set(contract.field_names)
     return re.sub(r"\b([a-z_][a-z0-9_]*)\b",
-                  lambda m: f"t.{_ident(m.group(1))}" if m.group(1) in names else m.group(1), condition)
+                  lambda m: _typed_name(m.group(1)) if m.group(1) in names else m.group(1), condition)
 
 
 def land_file(
@@ -184,55 +195,42 @@ def land_file(
     names = file.names
     con.execute("CREATE OR REPLACE TEMP TABLE _known (field VARCHAR, value VARCHAR)")
     for field_name, (values, _where) in known.items():
-        con.executemany("INSERT INTO _known VALUES (?, ?)", [(field_name, v) for v in sorted(values)])
+        con.execute("INSERT INTO _known SELECT ?, unnest(?::VARCHAR[])", [field_name, sorted(values)])
     columns = "{" + ", ".join(f"{_lit(n)}: 'VARCHAR'" for n in names) + "}"
-    trimmed = ", ".join(f"{_trimmed(_ident(n))} AS {_ident(n)}" for n in names)
+    trimmed = ", ".join(f"{_trimmed(_ident(n))} AS {_raw(n)}" for n in names)
     mapped = ", ".join(f"{_field_text(entry, f.name, names, source)} AS {_ident(f.name)}" for f in contract.fields)
-    original = "to_json(json_object(" + ", ".join(f"{_lit(n)}, r.{_ident(n)}" for n in names) + "))"
+    original = "to_json(json_object(" + ", ".join(f"{_lit(n)}, {_raw(n)}" for n in names) + "))"
+    # One pass over the file: trimmed cells, the contract's fields, the text rules, the typed values, the
+    # plausibility rules; the original row is written for rows that go to quarantine only.
+    reason = f"coalesce(text_reason, {_implausible(contract, current_year)})"
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _mapped AS
+        CREATE OR REPLACE TEMP TABLE _checked AS
         WITH raw AS (
             SELECT row_number() OVER () + {file.header_lines} AS _line, *
             FROM read_csv({_lit(str(file.readable))}, header = true, columns = {columns},
                           delim = {_lit(file.delimiter)}, quote = '"', escape = '"', auto_detect = false,
                           max_line_size = 16777216)
         ),
-        r AS (SELECT _line, {trimmed} FROM raw)
-        SELECT r._line::BIGINT AS source_line, {mapped}, {original} AS original_row FROM r
+        cells AS (SELECT _line, {trimmed} FROM raw),
+        mapped AS (SELECT cells.*, {mapped} FROM cells),
+        checked AS (SELECT mapped.*, {_text_reasons(contract, entry.code_patterns, known)} AS text_reason FROM mapped),
+        typed AS (SELECT checked.*, {", ".join(_typed(contract))} FROM checked),
+        reasoned AS (SELECT typed.*, {reason} AS reason FROM typed)
+        SELECT
+            _line::BIGINT AS source_line,
+            {", ".join(f"{_typed_name(f)} AS {_ident(f)}" for f in contract.field_names)},
+            reason,
+            CASE WHEN reason IS NOT NULL THEN {original} END AS original_row
+        FROM reasoned
         """
     )
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _checked AS
-        SELECT m.*, {_text_reasons(contract, entry.code_patterns, known)} AS reason FROM _mapped AS m
-        """
-    )
-    con.execute("DROP TABLE _mapped")
-    typed = ", ".join(_typed(contract))
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _typed AS
-        SELECT source_line, {typed} FROM _checked AS c WHERE c.reason IS NULL
-        """
-    )
-    con.execute(
-        f"""
-        UPDATE _checked SET reason = p.reason
-        FROM (SELECT t.source_line, {_implausible(contract, current_year)} AS reason FROM _typed AS t) AS p
-        WHERE p.reason IS NOT NULL AND _checked.source_line = p.source_line
-        """
-    )
-    fields = ", ".join(f"t.{_ident(f)}" for f in contract.field_names)
+    fields = ", ".join(_ident(f) for f in contract.field_names)
     lineage_values = ", ".join(f"? AS {_ident(k)}" for k in lineage)
     con.execute(
         f"""
         INSERT INTO {contract.table} BY NAME
-        SELECT {fields}, t.source_line, {lineage_values}
-        FROM _typed AS t
-        JOIN _checked AS c USING (source_line)
-        WHERE c.reason IS NULL
-        ORDER BY t.source_line
+        SELECT {fields}, source_line, {lineage_values} FROM _checked WHERE reason IS NULL ORDER BY source_line
         """,
         list(lineage.values()),
     )
@@ -240,14 +238,12 @@ def land_file(
     con.execute(
         f"""
         INSERT INTO quarantine.{contract.name} BY NAME
-        SELECT c.source_line, c.reason, c.original_row, {quarantine_values}
-        FROM _checked AS c
-        WHERE c.reason IS NOT NULL
-        ORDER BY c.source_line
+        SELECT source_line, reason, original_row, {quarantine_values}
+        FROM _checked WHERE reason IS NOT NULL ORDER BY source_line
         """,
         list(quarantine_lineage.values()),
     )
     rows = con.execute("SELECT count(*) FROM _checked").fetchone()[0]
-    for table in ("_checked", "_typed", "_known"):
+    for table in ("_checked", "_known"):
         con.execute(f"DROP TABLE {table}")
     return rows

@@ -22,6 +22,11 @@ Flow for one entry and one partition (country x ref_year, or the whole reference
 5. the transaction commits: a failure anywhere rolls it back and leaves the warehouse as it
    was, and re-running a partition is idempotent.
 
+Steps 2 and 3 have a second engine for national registers: a delimited file of at least
+``CROSSCLUSTER_SQL_LANDING_MIN_BYTES`` whose rows all fit its header is read once by DuckDB and
+validated by SQL generated from the same contract and entry (``pipelines/landing_sql.py``), with the
+same quarantine reasons, lines and rows; each file's report says which engine loaded it.
+
 ``rows_read == rows_landed + rows_quarantined + duplicates_merged``; only reference code
 lists marked ``deduplicate: true`` have merged duplicates.
 """

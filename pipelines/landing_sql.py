@@ -28,8 +28,11 @@ from pipelines.sources.delimited import DelimitedFile
 
 SQL_LANDING_MIN_BYTES_ENV = "CROSSCLUSTER_SQL_LANDING_MIN_BYTES"
 DEFAULT_SQL_LANDING_MIN_BYTES = 64 * 1024 * 1024
-# What polars' strip_chars() strips (Unicode White_Space), as an RE2 class: trimmed cells compare the same.
-_WHITESPACE = r"[\s\x{000B}\x{0085}\x{00A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}]"
+# What polars' strip_chars() strips (the characters of Unicode's White_Space property), for DuckDB's
+# trim(string, characters): trimmed cells compare the same on both paths.
+_WHITESPACE = "".join(chr(c) for c in (*range(0x09, 0x0E), 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B),
+                                       0x2028, 0x2029, 0x202F, 0x205F, 0x3000))
+_WHITESPACE_CLASS = "[" + "".join(f"\\x{{{ord(c):04X}}}" for c in _WHITESPACE) + "]"
 _TRUTHY = ("true", "t", "yes", "y", "1")
 
 
@@ -64,7 +67,11 @@ def _raw(name: str) -> str:
 
 def _trimmed(column: str) -> str:
     """A cell as the frame path has it: trimmed, empty as NULL."""
-    return f"nullif(regexp_replace({column}, '^{_WHITESPACE}+|{_WHITESPACE}+$', '', 'g'), '')"
+    # Most cells start and end with a printable ASCII character that is not a space (codes 33 to 126, no white
+    # space among them): only the others go through the regular expression.
+    plain = f"ascii({column}) BETWEEN 33 AND 126 AND ascii(right({column}, 1)) BETWEEN 33 AND 126"
+    stripped = f"regexp_replace({column}, '^{_WHITESPACE_CLASS}+|{_WHITESPACE_CLASS}+$', '', 'g')"
+    return f"CASE WHEN {plain} THEN {column} ELSE nullif({stripped}, '') END"
 
 
 def _field_text(entry: CatalogueEntry, field_name: str, names: list[str], source: SourceFile) -> str:
@@ -230,7 +237,7 @@ def land_file(
     con.execute(
         f"""
         INSERT INTO {contract.table} BY NAME
-        SELECT {fields}, source_line, {lineage_values} FROM _checked WHERE reason IS NULL ORDER BY source_line
+        SELECT {fields}, source_line, {lineage_values} FROM _checked WHERE reason IS NULL
         """,
         list(lineage.values()),
     )
@@ -239,7 +246,7 @@ def land_file(
         f"""
         INSERT INTO quarantine.{contract.name} BY NAME
         SELECT source_line, reason, original_row, {quarantine_values}
-        FROM _checked WHERE reason IS NOT NULL ORDER BY source_line
+        FROM _checked WHERE reason IS NOT NULL
         """,
         list(quarantine_lineage.values()),
     )

@@ -1,8 +1,8 @@
 {#- Plain-language explanation of a district's class, in one language (es, it, en): the class,
     the confidence, the measured dimensions and what the next class requires (METHOD.md 2.2).
     Expects the columns of int_district_typology's with_agreement CTE as `a` and its next_steps CTE as `n`.
-    A quoted value the disclosure rules protect (supplier LQ, export share) is replaced by the word "withheld"
-    and its CONF_STATUS. -#}
+    A quoted value the disclosure rules protect (the district's firms and employees, supplier LQ, export share)
+    is replaced by the word "withheld" and its CONF_STATUS. -#}
 {% macro typology_explanation(lang) -%}
 {%- set words = typology_words() -%}
 {%- set w = words[lang] -%}
@@ -15,8 +15,11 @@
     end
     || ' (' || case when a.low_confidence then '{{ w["low"] }}' || a.missing_dims || '; {{ w["median"] }}'
                     else '{{ w["rule"] }}' end || '). '
-    || '{{ w["size"] }}' || cast(a.level_d1 as varchar) || ': ' || cast(a.firms as varchar) || '{{ w["firms"] }}'
-    || cast(a.employees as varchar) || '{{ w["employees"] }}' || '. '
+    || '{{ w["size"] }}' || cast(a.level_d1 as varchar) || ': '
+    || case when a.total_status = 'F'
+            then cast(a.firms as varchar) || '{{ w["firms"] }}' || cast(a.employees as varchar) || '{{ w["employees"] }}'
+            else '{{ w["withheld"] }}' || a.total_status || ')' end
+    || '. '
     || coalesce('{{ w["division"] }}' || cast(a.level_d2 as varchar) || '{{ w["supplier_lq"] }}'
                 || case when a.supplier_lq_status = 'F' then cast(round(a.supplier_lq, 2) as varchar)
                         when a.supplier_lq is not null then '{{ w["withheld"] }}' || a.supplier_lq_status || ')' end

@@ -3,8 +3,9 @@
 A district's tier cells (leaders, primary suppliers, satellites), and its size-class cells (micro, small, medium,
 large), each add up to its published units and employees: a suppressed cell alone could be recovered by
 subtraction, so more cells of the same dimension are suppressed (a mixed-integer programme, SciPy HiGHS); a
-district whose cells of a dimension cannot be protected has all of them withheld. One row per cell with its
-CONF_STATUS.
+district whose cells of a dimension cannot be protected has all of them withheld, and its total too (a row of
+dimension 'district', component 'total', read by intermediate.int_district_total_status). One row per cell
+with its CONF_STATUS.
 """
 
 import pandas as pd
@@ -29,6 +30,7 @@ def model(dbt, session):
             statuses, withheld = secondary_suppression(table, rules)
             if withheld:
                 statuses = [s if s != "F" else SECONDARY for s in statuses]
+                out.append([district_id, int(year), "district", "total", SECONDARY])
         for row, status in zip(part.itertuples(), statuses, strict=True):
             out.append([district_id, int(year), dimension, row.component, status])
     return pd.DataFrame(out, columns=COLUMNS)

@@ -98,6 +98,7 @@ measures as (
         x.machinery_lq_status,
         x.kibs_lq_status,
         x.export_share_status,
+        ts.conf_status as total_status,
         d.is_synthetic
     from districts as d
     left join linkages as k on d.district_id = k.district_id and d.ref_year = k.ref_year
@@ -111,6 +112,8 @@ measures as (
     left join unit_concentration as h on d.district_id = h.district_id and d.ref_year = h.ref_year
     left join {{ ref('int_district_tiers') }} as t on d.district_id = t.district_id and d.ref_year = t.ref_year
     left join {{ ref('int_district_derived_status') }} as x on d.district_id = x.district_id and d.ref_year = x.ref_year
+    left join {{ ref('int_district_total_status') }} as ts
+        on d.district_id = ts.district_id and d.ref_year = ts.ref_year
 ),
 
 levels as (
@@ -303,10 +306,10 @@ final as (
         {{ typology_explanation('es') }} as explanation_es,
         {{ typology_explanation('it') }} as explanation_it,
         {{ typology_explanation('en') }} as explanation_en,
-        -- D2 and D3 rest on the supplier, machinery and KIBS LQs and the export share: their levels, the class
-        -- and the score inherit the strongest status among them.
-        {{ inherited_conf_status(['a.supplier_lq_status', 'a.machinery_lq_status', 'a.kibs_lq_status',
-                                  'a.export_share_status']) }} as conf_status,
+        -- D1 rests on the district's total, D2 and D3 on the supplier, machinery and KIBS LQs and the export
+        -- share: the levels, the class and the score inherit the strongest status among them.
+        {{ inherited_conf_status(['a.total_status', 'a.supplier_lq_status', 'a.machinery_lq_status',
+                                  'a.kibs_lq_status', 'a.export_share_status']) }} as conf_status,
         a.is_synthetic
     from with_agreement as a
     left join next_steps as n on n.typology_class = a.typology_class

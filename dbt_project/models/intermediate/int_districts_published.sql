@@ -1,18 +1,15 @@
--- Districts as they may be published: CONF_STATUS and OBS_STATUS on every row. A district whose total cannot
--- protect the suppressed cells inside it (intermediate.int_disclosure_suppression, object 'district') has its
--- units, employees and what is derived from them withheld (NULL, CONF_STATUS D).
+-- Districts as they may be published: CONF_STATUS and OBS_STATUS on every row. A district whose total breaks a
+-- primary rule, or cannot be published without revealing suppressed cells inside it
+-- (intermediate.int_district_total_status), has its units, employees and what is derived from them withheld
+-- (NULL, with that CONF_STATUS).
 with districts as (
     select * from {{ ref('int_districts') }}
 ),
 
-withheld as (
-    select district_id, ref_year from {{ ref('int_disclosure_suppression') }} where object = 'district'
-),
-
 statused as (
-    select d.*, w.district_id is not null as is_withheld
+    select d.*, s.conf_status, s.conf_status <> 'F' as is_withheld
     from districts as d
-    left join withheld as w on w.district_id = d.district_id and w.ref_year = d.ref_year
+    inner join {{ ref('int_district_total_status') }} as s on s.district_id = d.district_id and s.ref_year = d.ref_year
 )
 
 select
@@ -43,6 +40,6 @@ select
     rule_set,
     rule_set_version,
     is_synthetic,
-    case when is_withheld then 'D' else 'F' end as conf_status,
+    conf_status,
     case when is_estimate then 'E' else 'A' end as obs_status
 from statused

@@ -65,6 +65,10 @@ derived as (
     select * from {{ ref('int_district_derived_status') }}
 ),
 
+totals as (
+    select * from {{ ref('int_district_total_status') }}
+),
+
 statused as (
     -- A size-class cell's units and employees take its status; a share takes the status of the cells it would
     -- reveal (micro: the micro cell; small: micro or small; SME: the large cell, as 1 - large / total).
@@ -79,11 +83,14 @@ statused as (
             when 'small_employment_share' then case when c.micro <> 'F' then c.micro else c.small end
             when 'sme_employment_share' then c.large
             when 'export_share' then x.export_share_status
+            when 'firms' then t.conf_status when 'employees' then t.conf_status
+            when 'average_unit_size' then t.conf_status when 'lq' then t.conf_status
             else 'F'
         end as conf_status
     from long as l
     left join size_classes as c on c.district_id = l.district_id and c.ref_year = l.ref_year
     left join derived as x on x.district_id = l.district_id and x.ref_year = l.ref_year
+    left join totals as t on t.district_id = l.district_id and t.ref_year = l.ref_year
 )
 
 select

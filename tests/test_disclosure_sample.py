@@ -151,3 +151,35 @@ def test_sforzi_size_class_lqs_take_the_status_of_their_bands(refreshed):
             assert pd.isna(row.lq_small_units) and pd.isna(row.lq_large_units)
             assert row.conf_status != FREE  # the steps' outcomes inherit it
     assert protected > 0
+
+
+def test_district_totals_take_the_primary_status_of_their_units(refreshed):
+    """A district's total is a cell too: recomputed here from its register units (Python's primary_status), a
+    total that breaks a rule is withheld with its status in districts, district_indicators and the size facts."""
+    paths, _ = refreshed
+    con = duckdb.connect(str(paths.warehouse_db), read_only=True)
+    try:
+        units = con.execute("select district_id, ref_year, employees from intermediate.int_district_unit_tiers").df()
+        districts = con.execute("select district_id, ref_year, employees, conf_status from marts.districts").df()
+        indicators = con.execute(
+            "select district_id, ref_year, obs_value, conf_status from marts.district_indicators "
+            "where indicator = 'employees'").df()
+        facts = con.execute("select district_id, ref_year, measured_value, conf_status from marts.district_size_facts").df()
+    finally:
+        con.close()
+    expected = {key: primary_status(list(part["employees"]), RULES)
+                for key, part in units.groupby(["district_id", "ref_year"])}
+    assert expected
+    shown = {}
+    for row in districts.itertuples(index=False):
+        status = expected.get((row.district_id, row.ref_year), FREE)
+        if status != FREE:
+            assert row.conf_status == status and pd.isna(row.employees)
+        else:
+            assert row.conf_status in (FREE, "D")
+        shown[(row.district_id, row.ref_year)] = row.conf_status
+    for frame in (indicators, facts):
+        for row in frame.itertuples(index=False):
+            assert row.conf_status == shown[(row.district_id, row.ref_year)]
+            value = row.obs_value if hasattr(row, "obs_value") else row.measured_value
+            assert pd.isna(value) == (row.conf_status != FREE)

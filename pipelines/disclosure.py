@@ -12,8 +12,9 @@ records its hash). Three parts, all pure functions:
   units over its areas, a country's employees in the class, which its national shares reveal) would let a
   reader recover a suppressed cell by subtraction. Within each group of cells whose total is published, more
   cells are suppressed, chosen by a mixed-integer programme (SciPy's HiGHS) that suppresses the least
-  employment such that every suppressed cell shares its group's residual with others worth at least
-  ``protection_width`` of its value, and holding at least ``min_units`` units in all;
+  employment such that every primary cell shares its group's residual with others worth at least
+  ``protection_width`` of its value (a secondary cell, in the other groups it belongs to, with others worth
+  what the primary cell it protects needs), holding at least ``min_units`` units in all;
 * **the audit** (:func:`audit`): for every suppressed cell, the interval a reader can infer from every published
   value of the table (linear programming, the cell's minimum and maximum under the published totals and
   non-negativity) must reach at least ``protection_width`` of the true value on both sides.
@@ -116,31 +117,36 @@ class Table:
     groups: list[Group] = field(default_factory=list)
 
 
-def _solve_group(values: np.ndarray, units: np.ndarray, primary: np.ndarray, rules: DisclosureRules) -> np.ndarray | None:
-    """The cells of one group to suppress (a boolean mask including the primary ones), by a MILP; None when no
-    choice protects every primary cell (the group total must then be withheld)."""
+def _solve_group(values: np.ndarray, units: np.ndarray, suppressed: np.ndarray, need: np.ndarray,
+                 rules: DisclosureRules) -> np.ndarray | None:
+    """The cells of one group to suppress (a boolean mask including the ones already suppressed), by a MILP;
+    None when no choice protects every cell that needs it (the group total must then be withheld). ``need``
+    is the slack each suppressed cell needs from the other suppressed cells of the group: p x its value for a
+    primary cell; for a secondary cell, what the primary cell it was chosen for needs (so that the primary
+    cell cannot be narrowed through it from another group)."""
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     n = len(values)
-    if not primary.any():
-        return primary.copy()
-    p = rules.protection_width
+    if not suppressed.any():
+        return suppressed.copy()
     # Already protected (the usual case where most cells are small): nothing to choose.
-    suppressed_total = values[primary].sum()
-    if (units[primary].sum() >= rules.min_units
-            and all(suppressed_total - values[i] >= p * values[i] for i in np.flatnonzero(primary))):
-        return primary.copy()
+    suppressed_total = values[suppressed].sum()
+    if (units[suppressed].sum() >= rules.min_units
+            and all(suppressed_total - values[i] >= need[i] for i in np.flatnonzero(suppressed))):
+        return suppressed.copy()
     rows, lower = [], []
-    for i in np.flatnonzero(primary):
-        # The other suppressed cells of the group hold at least p x_i: sum_{k != i} x_k y_k >= p x_i.
+    for i in np.flatnonzero(suppressed):
+        if need[i] <= 0:
+            continue
+        # The other suppressed cells of the group hold at least what cell i needs: sum_{k != i} x_k y_k >= need_i.
         row = values.astype(float).copy()
         row[i] = 0.0
         rows.append(row)
-        lower.append(p * values[i])
+        lower.append(need[i])
     rows.append(units.astype(float))  # the suppressed cells hold at least min_units units in all
     lower.append(float(rules.min_units))
     constraints = LinearConstraint(np.array(rows), lb=np.array(lower), ub=np.inf)
-    fixed = primary.astype(float)
+    fixed = suppressed.astype(float)
     bounds = Bounds(lb=fixed, ub=np.ones(n))
     # Suppress the least employment; a cell of zero value still costs something, so fewer cells win ties.
     cost = values.astype(float) + 1e-6 * (values.sum() + 1)
@@ -154,9 +160,12 @@ def secondary_suppression(table: Table, rules: DisclosureRules) -> tuple[list[st
     """(the CONF_STATUS of every cell after secondary suppression, the keys of groups whose totals must be
     withheld because no choice of cells protects their primary cells)."""
     statuses = [c.status for c in table.cells]
+    p = rules.protection_width
+    need = [p * c.value if c.status != FREE else 0.0 for c in table.cells]
     withheld: list[tuple] = []
     # A cell suppressed for one group must be protected in every other group it belongs to (a two-way table's
-    # suppressions close into rectangles): repeat over the groups until nothing changes.
+    # suppressions close into rectangles): repeat over the groups until nothing changes. A secondary cell needs
+    # the slack of the primary cells it protects, not of its own value.
     changed = True
     while changed:
         changed = False
@@ -167,14 +176,17 @@ def secondary_suppression(table: Table, rules: DisclosureRules) -> tuple[list[st
             values = np.array([table.cells[i].value for i in idx], dtype=float)
             units = np.array([table.cells[i].units for i in idx], dtype=float)
             suppressed = np.array([statuses[i] != FREE for i in idx])
-            chosen = _solve_group(values, units, suppressed, rules)
+            needs = np.array([need[i] for i in idx], dtype=float)
+            chosen = _solve_group(values, units, suppressed, needs, rules)
             if chosen is None:
                 withheld.append(group.key)
                 changed = True
                 continue
+            protected_need = needs[suppressed].max() if suppressed.any() else 0.0
             for position, i in enumerate(idx):
                 if chosen[position] and statuses[i] == FREE:
                     statuses[i] = SECONDARY
+                    need[i] = protected_need
                     changed = True
     return statuses, withheld
 

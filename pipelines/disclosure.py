@@ -260,12 +260,19 @@ def audit(table: Table, statuses: list[str], withheld: set[tuple], rules: Disclo
     if _laminar(groups):
         intervals = _laminar_intervals(hidden, groups)
         return [AuditResult(table.cells[i].key, table.cells[i].value, *intervals[i],
-                            rules.protection_width * table.cells[i].value) for i in hidden]
-    return _audit_lp(table, hidden, withheld, rules, linprog)
+                            required_width(statuses[i], table.cells[i].value, rules)) for i in hidden]
+    return _audit_lp(table, hidden, statuses, withheld, rules, linprog)
 
 
-def _audit_lp(table: Table, hidden: list[int], withheld: set[tuple], rules: DisclosureRules, linprog
-              ) -> list[AuditResult]:
+def required_width(status: str, value: float, rules: DisclosureRules) -> float:
+    """How far, on each side, a reader must be kept from a suppressed cell's value: the protection width for a
+    primary cell (A, O, T). A secondary cell (D) is not sensitive itself: it is suppressed so that the primary
+    cells cannot be narrowed through it, which their own intervals show."""
+    return rules.protection_width * value if status != SECONDARY else 0.0
+
+
+def _audit_lp(table: Table, hidden: list[int], statuses: list[str], withheld: set[tuple], rules: DisclosureRules,
+              linprog) -> list[AuditResult]:
     position = {i: j for j, i in enumerate(hidden)}
     equalities, rhs = [], []
     for group in table.groups:
@@ -291,7 +298,7 @@ def _audit_lp(table: Table, hidden: list[int], withheld: set[tuple], rules: Disc
         upper = -high.fun if high.status == 0 else float("inf")  # unbounded: no total constrains the cell
         lower = low.fun if low.status == 0 else 0.0
         cell = table.cells[i]
-        results.append(AuditResult(cell.key, cell.value, lower, upper, rules.protection_width * cell.value))
+        results.append(AuditResult(cell.key, cell.value, lower, upper, required_width(statuses[i], cell.value, rules)))
     return results
 
 
@@ -338,9 +345,10 @@ def audit_warehouse(con, rules: DisclosureRules) -> dict:
             table.groups.append(Group(("national_class",), list(range(len(rows)))))
         for result in audit(table, statuses, set(), rules):
             suppressed += 1
-            margin = min(result.upper - result.value, result.value - result.lower)
-            ratio = margin / result.value if result.value else float("inf")
-            narrowest = ratio if narrowest is None else min(narrowest, ratio)
+            if result.required > 0:  # primary cells: how far a reader is kept from them
+                margin = min(result.upper - result.value, result.value - result.lower)
+                ratio = margin / result.value if result.value else float("inf")
+                narrowest = ratio if narrowest is None else min(narrowest, ratio)
             if not result.protected:
                 unprotected_count += 1
                 if len(unprotected) < 20:
@@ -371,9 +379,10 @@ def audit_warehouse(con, rules: DisclosureRules) -> dict:
         for result in audit(table, statuses, set(), rules):
             suppressed += 1
             component_cells += 1
-            margin = min(result.upper - result.value, result.value - result.lower)
-            ratio = margin / result.value if result.value else float("inf")
-            narrowest = ratio if narrowest is None else min(narrowest, ratio)
+            if result.required > 0:  # primary cells: how far a reader is kept from them
+                margin = min(result.upper - result.value, result.value - result.lower)
+                ratio = margin / result.value if result.value else float("inf")
+                narrowest = ratio if narrowest is None else min(narrowest, ratio)
             if not result.protected:
                 unprotected_count += 1
                 if len(unprotected) < 20:

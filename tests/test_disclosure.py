@@ -126,7 +126,22 @@ def test_closed_form_intervals_of_nested_totals_equal_the_linear_programme():
         statuses = [c.status for c in cells]
         hidden = [i for i, s in enumerate(statuses) if s != FREE]
         fast = {r.key: (r.lower, r.upper) for r in audit(table, statuses, set(), RULES)}
-        exact = {r.key: (r.lower, r.upper) for r in _audit_lp(table, hidden, set(), RULES, linprog)}
+        exact = {r.key: (r.lower, r.upper) for r in _audit_lp(table, hidden, statuses, set(), RULES, linprog)}
         assert fast.keys() == exact.keys()
         for key in fast:
             assert fast[key] == pytest.approx(exact[key]), (key, table)
+
+
+def test_a_secondary_cell_needs_the_slack_of_the_primary_cell_it_protects():
+    """A district of 5,500 employees: a leader tier of two units (50 employees, too few units: A) and 218
+    satellites (5,450). Suppressing the satellites protects the leader: it ranges over [0, 5,500] given the
+    total. The satellites (secondary) need from the leader only what the leader needs (15 % of 50 = 7.5, and
+    50 >= 7.5), not 15 % of 5,450: the district's total stays published."""
+    table = Table([Cell(("leader",), 50.0, 2, SMALL_COUNTS), Cell(("satellite",), 5450.0, 218, FREE)],
+                  [Group(("district",), [0, 1])])
+    statuses, withheld = secondary_suppression(table, RULES)
+    assert statuses == [SMALL_COUNTS, SECONDARY] and withheld == []
+    leader, satellite = audit(table, statuses, set(), RULES)
+    assert (leader.lower, leader.upper) == (0.0, 5500.0) and leader.protected
+    assert leader.required == pytest.approx(RULES.protection_width * 50)
+    assert satellite.required == 0 and satellite.protected

@@ -50,14 +50,8 @@ from pipelines.contracts import CONTRACTS, LINEAGE_COLUMNS, LOADS_DDL, SOURCE_FI
 from pipelines.errors import ContractViolation, InputFileError
 from pipelines.landing_sql import land_file, lands_in_duckdb
 from pipelines.paths import display
-from pipelines.sources import LINE_COLUMN, read_source
-from pipelines.sources.delimited import (
-    PROBLEM_COLUMN,
-    RAW_LINE_COLUMN,
-    DelimitedFile,
-    inspect_delimited,
-    scan_delimited,
-)
+from pipelines.sources import INSPECTORS, LINE_COLUMN, read_source, scan_inspected
+from pipelines.sources.delimited import PROBLEM_COLUMN, RAW_LINE_COLUMN, DelimitedFile
 
 SOURCE_PREFIX = "_src:"
 
@@ -151,8 +145,8 @@ def entry_hint(entry: CatalogueEntry) -> str:
 
 
 def open_source(entry: CatalogueEntry, source: SourceFile, workdir: Path) -> pl.LazyFrame | DelimitedFile:
-    """One file after its whole-file checks: a ``delimited`` file inspected (its rows are read by DuckDB or
-    scanned by polars, ``pipelines/landing_sql.py``), any other adapter's lazy frame."""
+    """One file after its whole-file checks: a ``delimited`` or ``denue`` file inspected (its rows are read by
+    DuckDB or scanned by polars, ``pipelines/landing_sql.py``), any other adapter's lazy frame."""
     options = dict(
         encoding=entry.encoding,
         delimiter=entry.delimiter,
@@ -161,8 +155,8 @@ def open_source(entry: CatalogueEntry, source: SourceFile, workdir: Path) -> pl.
         encoding_at=encoding_at(entry),
         workdir=workdir,
     )
-    if entry.adapter == "delimited":
-        return inspect_delimited(source.path, **options)
+    if entry.adapter in INSPECTORS:
+        return INSPECTORS[entry.adapter](source.path, **options)
     return read_source(entry.adapter, source.path, **options, **entry.options)
 
 
@@ -450,7 +444,7 @@ def _write_batches(
     batch_rows: int,
 ) -> int:
     """The frame path: the file's rows in batches through ``_write_batch``; returns the rows read."""
-    frame = scan_delimited(raw) if isinstance(raw, DelimitedFile) else raw
+    frame = scan_inspected(raw) if isinstance(raw, DelimitedFile) else raw
     rows = 0
     try:
         batches = map_to_contract(entry, source, frame).collect_batches(chunk_size=batch_rows, lazy=True)

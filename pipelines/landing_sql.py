@@ -27,6 +27,7 @@ import duckdb
 from pipelines.catalogue import CatalogueEntry, SourceFile
 from pipelines.contracts import KIND_DUCKDB, KIND_PATTERN, KIND_PROBLEM, Contract
 from pipelines.sources.delimited import DelimitedFile
+from pipelines.sources.denue import derived_sql
 
 SQL_LANDING_MIN_BYTES_ENV = "CROSSCLUSTER_SQL_LANDING_MIN_BYTES"
 DEFAULT_SQL_LANDING_MIN_BYTES = 64 * 1024 * 1024
@@ -49,9 +50,9 @@ def sql_landing_min_bytes() -> int:
 
 
 def lands_in_duckdb(entry: CatalogueEntry, file: DelimitedFile, min_bytes: int | None = None) -> bool:
-    """Whether a file of a ``delimited`` entry is landed here rather than by the frame path."""
+    """Whether a file of a ``delimited`` or ``denue`` entry is landed here rather than by the frame path."""
     min_bytes = sql_landing_min_bytes() if min_bytes is None else min_bytes
-    return entry.adapter == "delimited" and file.is_regular and file.path.stat().st_size >= min_bytes
+    return entry.adapter in ("delimited", "denue") and file.is_regular and file.path.stat().st_size >= min_bytes
 
 
 def _ident(name: str) -> str:
@@ -100,12 +101,15 @@ def _field_text(entry: CatalogueEntry, field_name: str, names: list[str], source
                          for k, v in table.items())
         expr = f"(CASE WHEN {expr} IS NULL THEN {_lit(empty)} {cases} ELSE {expr} END)"
     if field_name in entry.zero_pad:
-        n = entry.zero_pad[field_name]
-        # polars' zfill: never shortens, keeps a leading sign in front of the zeros.
-        expr = (f"(CASE WHEN length({expr}) >= {n} THEN {expr} "
-                f"WHEN left({expr}, 1) IN ('-', '+') THEN left({expr}, 1) || lpad(substr({expr}, 2), {n - 1}, '0') "
-                f"ELSE lpad({expr}, {n}, '0') END)")
+        expr = _zfill(expr, entry.zero_pad[field_name])
     return expr
+
+
+def _zfill(expr: str, n: int) -> str:
+    """polars' zfill: pads with zeros to n characters, never shortens, keeps a leading sign in front."""
+    return (f"(CASE WHEN length({expr}) >= {n} THEN {expr} "
+            f"WHEN left({expr}, 1) IN ('-', '+') THEN left({expr}, 1) || lpad(substr({expr}, 2), {n - 1}, '0') "
+            f"ELSE lpad({expr}, {n}, '0') END)")
 
 
 def _text_reasons(contract: Contract, code_patterns: dict[str, str], known: dict[str, tuple[set[str], str]]) -> str:
@@ -201,12 +205,18 @@ def land_file(
     """Land one inspected file (``lands_in_duckdb``) inside the caller's transaction: good rows to the landing
     table, the others to quarantine with every reason, their line and their row. Returns the rows read."""
     contract = entry.contract
-    names = file.names
+    # The adapter's columns: the file's own, and those a layout derives from them (DENUE).
+    derived = derived_sql(file.names, _raw, _zfill) if file.layout == "denue" else {}
+    names = file.names + [c for c in derived if c not in file.names]
     con.execute("CREATE OR REPLACE TEMP TABLE _known (field VARCHAR, value VARCHAR)")
     for field_name, (values, _where) in known.items():
         con.execute("INSERT INTO _known SELECT ?, unnest(?::VARCHAR[])", [field_name, sorted(values)])
-    columns = "{" + ", ".join(f"{_lit(n)}: 'VARCHAR'" for n in names) + "}"
-    trimmed = ", ".join(f"{_trimmed(_ident(n))} AS {_raw(n)}" for n in names)
+    columns = "{" + ", ".join(f"{_lit(n)}: 'VARCHAR'" for n in file.names) + "}"
+    trimmed = ", ".join(f"{_trimmed(_ident(n))} AS {_raw(n)}" for n in file.names)
+    replaced = [f"{sql} AS {_raw(c)}" for c, sql in derived.items() if c in file.names]
+    added = [f"{sql} AS {_raw(c)}" for c, sql in derived.items() if c not in file.names]
+    adapted = ("SELECT * " + (f"REPLACE ({', '.join(replaced)}) " if replaced else "")
+               + "".join(f", {a}" for a in added) + " FROM cells")
     mapped = ", ".join(f"{_field_text(entry, f.name, names, source)} AS {_ident(f.name)}" for f in contract.fields)
     original = "to_json(json_object(" + ", ".join(f"{_lit(n)}, {_raw(n)}" for n in names) + "))"
     # One pass over the file: trimmed cells, the contract's fields, the text rules, the typed values, the
@@ -222,7 +232,8 @@ def land_file(
                           max_line_size = 16777216)
         ),
         cells AS (SELECT _line, {trimmed} FROM raw),
-        mapped AS (SELECT cells.*, {mapped} FROM cells),
+        adapted AS ({adapted}),
+        mapped AS (SELECT adapted.*, {mapped} FROM adapted),
         checked AS (SELECT mapped.*, {_text_reasons(contract, entry.code_patterns, known)} AS text_reason FROM mapped),
         typed AS (SELECT checked.*, {", ".join(_typed(contract))} FROM checked),
         reasoned AS (SELECT typed.*, {reason} AS reason FROM typed)

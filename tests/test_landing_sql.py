@@ -1,5 +1,5 @@
 """Registers landed by DuckDB (pipelines/landing_sql.py) give what the frame path gives: every file of the
-bad-input corpus of a delimited entry is loaded both ways into two copies of one warehouse, and the landed rows
+bad-input corpus of a delimited or DENUE entry is loaded both ways into two copies of one warehouse, and the landed rows
 and the quarantine (line, reason, original row) are compared; the plausibility rules and a generated register
 are checked the same way."""
 
@@ -17,7 +17,7 @@ from pipelines.ingest import run_entry
 from tests.test_bad_input_corpus import CASES, CORPUS, REF_YEAR
 
 FRAME, DUCKDB = 1 << 62, 0  # sql_min_bytes: never, always
-DELIMITED = [c for c in CASES if c["entry"] in ("it_asia_ul", "us_cbp_county", "mx_exports")]
+DELIMITED = [c for c in CASES if c["entry"] in ("it_asia_ul", "us_cbp_county", "mx_exports", "mx_denue")]
 
 
 @pytest.fixture()
@@ -53,7 +53,7 @@ def _load(con, entry, source, sql_min_bytes):
 
 
 def test_the_corpus_has_delimited_files_of_every_kind(catalogue):
-    assert {catalogue[c["entry"]].adapter for c in DELIMITED} == {"delimited"}
+    assert {catalogue[c["entry"]].adapter for c in DELIMITED} == {"delimited", "denue"}
     assert {c["outcome"] for c in DELIMITED} == {"rejected", "quarantined", "loaded"}
 
 
@@ -110,3 +110,21 @@ def test_a_generated_register_with_faults_lands_the_same_both_ways(catalogue, tw
     assert by_frame.rows_quarantined >= faulty + 2
     assert _content(duckdb_con, entry) == _content(frame_con, entry)
     assert by_duckdb.reasons == by_frame.reasons
+
+
+def test_the_bundled_denue_rows_land_the_same_both_ways(catalogue, two_warehouses):
+    """The real DENUE rows of the sample (compact layout: SCIAN class, state and municipality from clee)."""
+    from pipelines.paths import SAMPLE_RAW_DIR, ProjectPaths
+
+    entry = catalogue["mx_denue"]
+    files = entry.find_files(ProjectPaths(SAMPLE_RAW_DIR, SAMPLE_RAW_DIR))
+    assert files
+    frame_con, duckdb_con = two_warehouses
+    for source in files:
+        by_frame, by_duckdb = (
+            run_entry(con, entry, [source], country=entry.country, ref_year=source.ref_year, sql_min_bytes=size)
+            for con, size in ((frame_con, FRAME), (duckdb_con, DUCKDB)))
+        assert [f["engine"] for f in by_duckdb.files] == ["duckdb"]
+        assert by_frame.rows_landed > 0
+        assert (by_duckdb.rows_landed, by_duckdb.rows_quarantined) == (by_frame.rows_landed, by_frame.rows_quarantined)
+    assert _content(duckdb_con, entry) == _content(frame_con, entry)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.sources.delimited import read_delimited
-from pipelines.sources.denue import read_denue
+from pipelines.sources.delimited import DelimitedFile, inspect_delimited, read_delimited, scan_delimited
+from pipelines.sources.denue import add_derived_columns, inspect_denue, read_denue
 from pipelines.sources.json_records import read_json_records
 from pipelines.sources.parquet import read_parquet
 from pipelines.sources.us_counties import read_us_counties
@@ -38,3 +38,13 @@ def read_source(adapter: str, path: Path, **options) -> pl.LazyFrame:
     except KeyError:
         raise KeyError(f"unknown adapter {adapter!r}; known: {', '.join(sorted(ADAPTERS))}") from None
     return reader(path, **options)
+
+
+# Adapters whose files are inspected first, then read by polars or by DuckDB (pipelines/landing_sql.py).
+INSPECTORS = {"delimited": inspect_delimited, "denue": inspect_denue}
+
+
+def scan_inspected(file: DelimitedFile) -> pl.LazyFrame:
+    """An inspected file's rows as its adapter gives them (read_delimited, read_denue)."""
+    frame = scan_delimited(file)
+    return add_derived_columns(frame) if file.layout == "denue" else frame

@@ -171,6 +171,7 @@ class DelimitedFile:
     last_line: int  # the file's last physical line
     truncated: bool  # the last row has no line break
     problems: pl.DataFrame  # rows that do not fit the header: _line, _problem, _raw_line
+    layout: str = "delimited"  # the adapter whose columns the rows take ("denue" adds derived columns)
 
     @property
     def is_regular(self) -> bool:

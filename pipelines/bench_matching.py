@@ -66,7 +66,7 @@ def build_inputs(db: Path, districts: int, seed: int = 1) -> dict:
             rows_profiles.append((
                 district_id, 2021, country, bloc, region, f"Area {region}", f"District {region}", "ISIC4", main + "00",
                 main, main + "00", GROUPS[int(main) % len(GROUPS)], "group", "gruppo", "grupo", CLASSES[rng.integers(4)],
-                "indeterminate", float(rng.uniform(2, 30)), True,
+                "F", "indeterminate", float(rng.uniform(2, 30)), True,
             ))
             # Employment over the 60 divisions: a heavy main division, a few strong ones, a thin rest.
             employees = rng.gamma(0.6, 200, size=len(DIVISIONS))
@@ -87,7 +87,7 @@ def build_inputs(db: Path, districts: int, seed: int = 1) -> dict:
     profile_columns = [
         "district_id", "ref_year", "country", "bloc", "region_code", "area_name", "district_name", "industry_system",
         "main_industry_code", "main_isic4_division", "main_isic4_class", "main_group_code", "main_group_name_en", "main_group_name_it",
-        "main_group_name_es", "typology_class", "lifecycle_stage", "lq", "is_synthetic",
+        "main_group_name_es", "typology_class", "typology_conf_status", "lifecycle_stage", "lq", "is_synthetic",
     ]
     frames = {
         "profiles": pd.DataFrame(rows_profiles, columns=profile_columns),

@@ -31,6 +31,8 @@ select
     grp.group_name_it as main_group_name_it,
     grp.group_name_es as main_group_name_es,
     t.typology_class,
+    -- The status the typology inherits from confidential values (marts.district_typology.conf_status).
+    t.conf_status as typology_conf_status,
     c.lifecycle_stage,
     d.lq,
     d.is_synthetic

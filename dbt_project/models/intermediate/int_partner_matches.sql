@@ -104,12 +104,9 @@ select
     c.rule_set_version,
     c.is_synthetic,
     -- The score rests on both districts' typology (M7) and D2 / D3 measures: it inherits their statuses.
-    {{ inherited_conf_status(["coalesce(ft.conf_status, 'F')", "coalesce(st.conf_status, 'F')"]) }} as conf_status
+    {{ inherited_conf_status(["coalesce(f.typology_conf_status, 'F')", "coalesce(s.typology_conf_status, 'F')"]) }}
+        as conf_status
 from components as c
 inner join ranked as r on r.first_district_id = c.first_district_id and r.second_district_id = c.second_district_id
 inner join profiles as f on f.district_id = c.first_district_id
 inner join profiles as s on s.district_id = c.second_district_id
-left join {{ ref('int_district_typology') }} as ft
-    on ft.district_id = c.first_district_id and ft.ref_year = c.first_ref_year
-left join {{ ref('int_district_typology') }} as st
-    on st.district_id = c.second_district_id and st.ref_year = c.second_ref_year

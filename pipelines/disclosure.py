@@ -302,6 +302,28 @@ def _audit_lp(table: Table, hidden: list[int], statuses: list[str], withheld: se
     return results
 
 
+@dataclass
+class _AuditTally:
+    """What the audit of a warehouse reports: cells audited, unprotected ones (the first 20 as examples), the
+    narrowest protection of a primary cell."""
+
+    audited: int = 0
+    unprotected: int = 0
+    narrowest: float | None = None
+    examples: list[dict] = field(default_factory=list)
+
+    def add(self, result: AuditResult, where: dict) -> None:
+        self.audited += 1
+        if result.required > 0:  # primary cells: how far a reader is kept from them
+            margin = min(result.upper - result.value, result.value - result.lower)
+            ratio = margin / result.value if result.value else float("inf")
+            self.narrowest = ratio if self.narrowest is None else min(self.narrowest, ratio)
+        if not result.protected:
+            self.unprotected += 1
+            if len(self.examples) < 20:
+                self.examples.append({**where, "value": result.value, "lower": result.lower, "upper": result.upper})
+
+
 def audit_warehouse(con, rules: DisclosureRules) -> dict:
     """The audit of a built warehouse (read-only connection): for each industry class of each country and year
     with suppressed register cells, the table a reader sees is rebuilt from what is published (the free cells of
@@ -329,9 +351,7 @@ def audit_warehouse(con, rules: DisclosureRules) -> dict:
     by_class: dict[tuple, list] = {}
     for row in cells:
         by_class.setdefault(row[:4], []).append(row)
-    suppressed = unprotected_count = 0
-    unprotected: list[dict] = []
-    narrowest = None
+    tally = _AuditTally()
     for klass, rows in by_class.items():
         statuses = [r[8] for r in rows]
         if all(s == FREE for s in statuses):
@@ -344,16 +364,7 @@ def audit_warehouse(con, rules: DisclosureRules) -> dict:
         if any(r[9] for r in rows):
             table.groups.append(Group(("national_class",), list(range(len(rows)))))
         for result in audit(table, statuses, set(), rules):
-            suppressed += 1
-            if result.required > 0:  # primary cells: how far a reader is kept from them
-                margin = min(result.upper - result.value, result.value - result.lower)
-                ratio = margin / result.value if result.value else float("inf")
-                narrowest = ratio if narrowest is None else min(narrowest, ratio)
-            if not result.protected:
-                unprotected_count += 1
-                if len(unprotected) < 20:
-                    unprotected.append({"class": list(klass), "area_code": result.key[0], "value": result.value,
-                                        "lower": result.lower, "upper": result.upper})
+            tally.add(result, {"class": list(klass), "area_code": result.key[0]})
     # Each district's tiers, and its size classes, add up to its published employees: one group per dimension.
     components = con.execute(
         """
@@ -377,26 +388,18 @@ def audit_warehouse(con, rules: DisclosureRules) -> dict:
         if rows[0][7]:
             table.groups.append(Group(("district", key[0]), list(range(len(rows)))))
         for result in audit(table, statuses, set(), rules):
-            suppressed += 1
             component_cells += 1
-            if result.required > 0:  # primary cells: how far a reader is kept from them
-                margin = min(result.upper - result.value, result.value - result.lower)
-                ratio = margin / result.value if result.value else float("inf")
-                narrowest = ratio if narrowest is None else min(narrowest, ratio)
-            if not result.protected:
-                unprotected_count += 1
-                if len(unprotected) < 20:
-                    unprotected.append({"district_id": key[0], "ref_year": key[1], "dimension": key[2],
-                                        "component": result.key[0], "value": result.value,
-                                        "lower": result.lower, "upper": result.upper})
+            tally.add(result, {"district_id": key[0], "ref_year": key[1], "dimension": key[2],
+                               "component": result.key[0]})
     return {
         "rule_set": rules.name,
         "rule_set_version": rules.version,
         "rules_sha256": rules.sha256,
         "protection_width": rules.protection_width,
-        "suppressed_cells_audited": suppressed,
+        "suppressed_cells_audited": tally.audited,
         "district_component_cells_audited": component_cells,
-        "unprotected_cells": unprotected_count,
-        "narrowest_protection": None if narrowest is None or narrowest == float("inf") else round(narrowest, 6),
-        "unprotected_examples": unprotected,
+        "unprotected_cells": tally.unprotected,
+        "narrowest_protection": (None if tally.narrowest is None or tally.narrowest == float("inf")
+                                 else round(tally.narrowest, 6)),
+        "unprotected_examples": tally.examples,
     }

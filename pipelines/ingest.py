@@ -512,7 +512,7 @@ def run_entry(
                     "source_file": display(source.path),
                     "quarantined_at": now,
                 }
-                if isinstance(raw, DelimitedFile) and lands_in_duckdb(entry, raw, sql_min_bytes):
+                if isinstance(raw, DelimitedFile) and lands_in_duckdb(raw, sql_min_bytes):
                     rows = land_file(con, entry, source, raw, allowed, lineage, quarantine_lineage, now.year)
                     engine = "duckdb"
                 else:

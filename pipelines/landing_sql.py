@@ -49,10 +49,11 @@ def sql_landing_min_bytes() -> int:
         raise ValueError(f"{SQL_LANDING_MIN_BYTES_ENV}={value!r} is not a number of bytes") from None
 
 
-def lands_in_duckdb(entry: CatalogueEntry, file: DelimitedFile, min_bytes: int | None = None) -> bool:
-    """Whether a file of a ``delimited`` or ``denue`` entry is landed here rather than by the frame path."""
+def lands_in_duckdb(file: DelimitedFile, min_bytes: int | None = None) -> bool:
+    """Whether an inspected file (``pipelines.sources.INSPECTORS``) is landed here rather than by the frame
+    path."""
     min_bytes = sql_landing_min_bytes() if min_bytes is None else min_bytes
-    return entry.adapter in ("delimited", "denue") and file.is_regular and file.path.stat().st_size >= min_bytes
+    return file.is_regular and file.path.stat().st_size >= min_bytes
 
 
 def _ident(name: str) -> str:

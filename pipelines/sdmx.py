@@ -142,8 +142,10 @@ class Observations:
     frame: pd.DataFrame  # the dataflow's components as columns, SDMX ids
 
 
-def _observations(structure: Structure, release_dir: Path) -> tuple[list[Observations], dict[str, dict[str, str]]]:
-    """Every dataflow's observations with SDMX ids, and the open code lists they use (id -> name)."""
+def _observations(structure: Structure, release_dir: Path
+                  ) -> tuple[list[Observations], dict[str, dict[str, str]], dict[str, str]]:
+    """Every dataflow's observations with SDMX ids, the open code lists they use (id -> name), and the tables'
+    wording of each indicator's unit (indicator -> text)."""
     con = duckdb.connect()
     open_codes: dict[str, dict[str, str]] = {"CL_REF_AREA": {}, "CL_DISTRICT": {}, "CL_ACTIVITY": {}}
     unit_texts: dict[str, set[str]] = {}
@@ -195,8 +197,7 @@ def _observations(structure: Structure, release_dir: Path) -> tuple[list[Observa
     finally:
         con.close()
     open_codes["CL_DISTRICT"][NOT_APPLICABLE] = "Not applicable"
-    open_codes["_unit_texts"] = {k: "; ".join(sorted(v)) for k, v in unit_texts.items()}
-    return out, open_codes
+    return out, open_codes, {k: "; ".join(sorted(v)) for k, v in unit_texts.items()}
 
 
 def _require_columns(con: duckdb.DuckDBPyConnection, release_dir: Path, table: str, columns: list[str]) -> None:
@@ -224,13 +225,14 @@ def _collect(codes: dict[str, str], ids: pd.Series, names: pd.Series, originals:
 # --- the structure message -----------------------------------------------------------------------------------
 
 
-def build_structure(structure: Structure, open_codes: dict[str, dict[str, str]]) -> list:
+def build_structure(structure: Structure, open_codes: dict[str, dict[str, str]],
+                    unit_texts: dict[str, str] | None = None) -> list:
     """pysdmx artefacts: code lists, concept scheme, DSD and dataflows."""
     from pysdmx.model import Code, Codelist, Concept, ConceptScheme, DataType, Role
     from pysdmx.model.dataflow import Component, Components, Dataflow, DataStructureDefinition
 
     agency, version = structure.agency, structure.version
-    unit_texts = open_codes.get("_unit_texts", {})
+    unit_texts = unit_texts or {}
     codelists = {}
     for cl_id, cl in structure.codelists.items():
         items = []
@@ -293,8 +295,8 @@ def export_release(release_dir: Path, out_dir: Path, structure: Structure | None
     from pysdmx.model.dataflow import Schema
 
     structure = structure or load_structure()
-    observations, open_codes = _observations(structure, release_dir)
-    artefacts = build_structure(structure, open_codes)
+    observations, open_codes, unit_texts = _observations(structure, release_dir)
+    artefacts = build_structure(structure, open_codes, unit_texts)
     out_dir.mkdir(parents=True, exist_ok=True)
     structure_file = out_dir / STRUCTURE_FILE_NAME
     write_sdmx(artefacts, Format.STRUCTURE_SDMX_ML_2_1, output_path=str(structure_file), header=_header(release_dir, structure.agency))

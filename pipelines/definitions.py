@@ -9,7 +9,7 @@ from pipelines.defs.automation import build_jobs, build_raw_files_sensor, build_
 from pipelines.defs.ingest.assets import build_ingest_assets
 from pipelines.defs.publish.assets import release
 from pipelines.defs.quality.checks import disclosure_audit, gx_suites
-from pipelines.defs.transform.assets import dbt_resource, warehouse_models
+from pipelines.defs.transform.assets import warehouse_models
 from pipelines.defs.transform.project import DBT_PROJECT
 
 DBT_PROJECT.prepare_if_dev()
@@ -25,5 +25,4 @@ defs = dg.Definitions(
     jobs=jobs,
     sensors=[build_raw_files_sensor(catalogue, warehouse_models, jobs_by_name)],
     schedules=build_schedules(jobs_by_name),
-    resources={"dbt": dbt_resource()},
 )

@@ -25,3 +25,7 @@ class ContractViolation(Exception):
 
 class DiskFull(Exception):
     """A disk filled up while the warehouse or a release was written; what was written is removed."""
+
+
+class DbtBuildFailed(Exception):
+    """A dbt model or error-severity test failed; the message names each failed node with dbt's reason."""

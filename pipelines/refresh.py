@@ -270,7 +270,8 @@ def run_refresh(
     wait_seconds: float | None = None,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> RefreshReport:
-    """Run what the plan says through the code location's jobs; ``full`` reloads every input.
+    """Run what the plan says through the code location's jobs; ``full`` reloads every input and rebuilds every
+    partition.
 
     Holds the warehouse's refresh lock throughout (:mod:`pipelines.refresh_lock`): raises
     :class:`RefreshLockHeld` when another refresh runs (after ``wait_seconds`` when given), and first recovers
@@ -364,6 +365,10 @@ def _run_locked(
         REFRESH_PID_TAG: str(held.owner.pid),
         REFRESH_HOST_TAG: held.owner.host,
     }
+    if full:  # every input reloaded and every partition rebuilt
+        from pipelines.defs.transform.assets import FULL_REBUILD_TAG
+
+        tags[FULL_REBUILD_TAG] = "true"
     for step, label, job_name, selection, pkey in runs:
         _wait_for_pool(instance, refresh_id, wait_seconds, on_notice, should_stop)
         if should_stop():

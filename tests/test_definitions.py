@@ -46,14 +46,3 @@ def test_definitions_load_with_checks_pools_and_partitions():
         k.to_user_string() for k in graph.get(dg.AssetKey(["staging", "stg_landing__area_industry"])).parent_keys
     }
     assert "landing/us_cbp_county" in parents
-
-
-def test_dbt_is_the_one_of_this_environment_not_whatever_is_on_path():
-    """`.venv/bin/crosscluster` works without activating the environment: dbt is found next to Python."""
-    import sys
-    from pathlib import Path
-
-    from pipelines.defs.transform.assets import dbt_resource
-
-    executable = Path(dbt_resource().dbt_executable)
-    assert executable == Path(sys.executable).with_name("dbt") and executable.is_file()

@@ -1,6 +1,8 @@
 -- Area x industry cells from both kinds of input: official statistics as published, and
 -- registers aggregated (local units counted, employees summed). Registers are used for a
 -- country, year and classification that has no statistics, so that no cell is counted twice.
+-- Built per country x year partition (macros/partitions.sql).
+-- depends_on: {{ ref('int_partition_inputs') }}
 with statistics as (
     select
         country,
@@ -16,6 +18,7 @@ with statistics as (
         bool_or(is_synthetic) as is_synthetic,
         'statistics' as cell_source
     from {{ ref('stg_landing__area_industry') }}
+    where {{ in_partitions_to_build() }}
     group by country, ref_year, area_code, industry_system, industry_code
 ),
 
@@ -38,7 +41,8 @@ registers as (
         bool_or(u.is_synthetic) as is_synthetic,
         'register' as cell_source
     from {{ ref('int_establishments_sized') }} as u
-    where not exists (
+    where {{ in_partitions_to_build('u.country', 'u.ref_year') }}
+    and not exists (
         select 1 from statistics_scope as s
         where s.country = u.country and s.ref_year = u.ref_year and s.industry_system = u.industry_system
     )

@@ -1,8 +1,11 @@
 -- Primary disclosure status of every area x industry cell built from register units (int_area_industry's
 -- register cells), from the units' contributions computed in DuckDB: their number, their employees and the two
 -- largest (macro conf_status). Cells of official statistics are published aggregates: their own flags apply.
+-- Built per country x year partition (macros/partitions.sql).
+-- depends_on: {{ ref('int_partition_inputs') }}
 with cells as (
-    select * from {{ ref('int_area_industry') }} where cell_source = 'register'
+    select * from {{ ref('int_area_industry') }}
+    where cell_source = 'register' and {{ in_partitions_to_build() }}
 ),
 
 contributions as (
@@ -16,6 +19,7 @@ contributions as (
         sum(employees) as contributed_employees,
         max(employees, 2) as top_two_employees
     from {{ ref('int_establishments_sized') }}
+    where {{ in_partitions_to_build() }}
     group by all
 ),
 

@@ -7,7 +7,9 @@ secondary cells (a mixed-integer programme, SciPy HiGHS) so that no suppressed c
 that cannot be protected has its total withheld. One row per register cell (object = 'area_industry'), and one
 per withheld total (object = 'district' or 'national_class').
 
-A Python model because the choice is an optimisation over each industry class's cells.
+A Python model because the choice is an optimisation over each industry class's cells. Built per country x year
+partition (the `partitioned` configuration in _intermediate.yml, macros/partitions.sql): only partitions whose
+inputs changed are solved again.
 """
 
 from collections import defaultdict
@@ -18,8 +20,37 @@ COLUMNS = ["object", "country", "ref_year", "area_code", "industry_system", "ind
            "conf_status"]
 
 
+def partitions_to_build(dbt, session, partition_inputs) -> list[tuple[str, int]]:
+    """The partitions whose inputs changed since this model's last build (all of them on a full build): the
+    rule of the macro partitions_to_build. On an incremental build their rows, and those of partitions whose
+    inputs are gone, are removed here (what the pre-hook remove_partitions_to_build does for SQL models)."""
+    current = dict(((c, y), f) for c, y, f in partition_inputs.project("country, ref_year, inputs_fingerprint")
+                   .fetchall())
+    built = {}
+    if dbt.is_incremental:
+        exists = session.execute(
+            "select count(*) from duckdb_tables() where schema_name = ? and table_name = 'built_partitions'",
+            [dbt.this.schema],
+        ).fetchone()[0]
+        if exists:
+            built = dict(((c, y), f) for c, y, f in session.execute(
+                f"select country, ref_year, inputs_fingerprint from {dbt.this.schema}.built_partitions "
+                "where model = ?", [dbt.this.identifier]).fetchall())
+    changed = sorted(key for key, fingerprint in current.items() if built.get(key) != fingerprint)
+    if dbt.is_incremental:
+        session.execute(f"delete from {dbt.this} where {_in(changed)} or not {_in(sorted(current))}").fetchall()
+    return changed
+
+
+def _in(partitions: list[tuple[str, int]]) -> str:
+    """A SQL predicate on (country, ref_year) for these partitions."""
+    if not partitions:
+        return "false"
+    quoted = (f"('{c.replace(chr(39), chr(39) * 2)}', {int(y)})" for c, y in partitions)
+    return "(country, ref_year) in (" + ", ".join(quoted) + ")"
+
+
 def model(dbt, session):
-    dbt.config(materialized="table")
     from pipelines.disclosure import Cell, Group, Table, rules_from_values, secondary_suppression
 
     # (Each dbt.ref on its own line: dbt finds a Python model's dependencies in such calls. Rows are read as
@@ -28,15 +59,17 @@ def model(dbt, session):
     cells_rel = dbt.ref("int_area_industry_primary")
     regions_rel = dbt.ref("int_area_regions")
     districts_rel = dbt.ref("int_districts")
+    inputs_rel = dbt.ref("int_partition_inputs")
+    build = _in(partitions_to_build(dbt, session, inputs_rel))
     rules = rules_from_values(dict(zip(rules_rel.columns, rules_rel.fetchall()[0], strict=True)))
     region_of = dict(((c, a), r) for c, a, r in regions_rel.project("country, area_code, region_code").fetchall())
     districts_of = defaultdict(list)
-    for district_id, country, year, system, code, region in districts_rel.project(
+    for district_id, country, year, system, code, region in districts_rel.filter(build).project(
         "district_id, country, ref_year, industry_system, main_industry_code, area_code"
     ).order("district_id").fetchall():
         districts_of[(country, year, system, code)].append((district_id, region))
     by_class = defaultdict(list)
-    for country, year, system, code, area, employees, units, status in cells_rel.project(
+    for country, year, system, code, area, employees, units, status in cells_rel.filter(build).project(
         "country, ref_year, industry_system, industry_code, area_code, employees, establishments, primary_status"
     ).order("country, ref_year, industry_system, industry_code, area_code").fetchall():
         by_class[(country, year, system, code)].append((area, float(employees), int(units), status))

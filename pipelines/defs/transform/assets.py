@@ -5,22 +5,19 @@ dbt sources (``landing.area_industry`` ...) are not assets of their own: a model
 reads one depends on every ingest asset that loads that table.
 """
 
-import importlib.metadata
-import sys
 from collections.abc import Mapping
-from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
-from packaging import version
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
 from pipelines.catalogue import load_catalogue
 from pipelines.defs.ingest.assets import ingest_asset_key
 from pipelines.defs.partitions import WAREHOUSE_POOL
+from pipelines.defs.transform.dbt_in_process import run_dbt
 from pipelines.defs.transform.project import DBT_PROJECT, set_dbt_environment
 from pipelines.paths import project_paths
+from pipelines.plan import dbt_project_sha256
 from pipelines.refresh_lock import ensure_writer_may_run
 
 
@@ -29,6 +26,8 @@ def _tables_to_ingest_keys() -> dict[dg.AssetKey, list[dg.AssetKey]]:
     for entry in load_catalogue():
         table_key = dg.AssetKey([entry.contract.schema, entry.contract.name])
         mapping.setdefault(table_key, []).append(ingest_asset_key(entry))
+        # Every load records its content hash in landing.loads (the fingerprints of incremental builds).
+        mapping.setdefault(dg.AssetKey(["landing", "loads"]), []).append(ingest_asset_key(entry))
     return mapping
 
 
@@ -64,42 +63,35 @@ class WarehouseTranslator(DagsterDbtTranslator):
         )
 
 
-# dbt finishes the statement in progress on SIGINT (a Python model cannot be interrupted); a refresh that is stopped
-# waits this long for it, then kills it (DuckDB rolls the unfinished transaction back on the next open).
-DBT_TERMINATION_SECONDS = 5.0
+TRANSLATOR = WarehouseTranslator(_tables_to_ingest_keys())
+# The dbt project's hash (pipelines.plan.dbt_project_sha256) of the warehouse's last successful build.
+BUILT_PROJECT_FILE = "built_project.sha256"
+# A run tagged so rebuilds every partition of the partitioned models (crosscluster refresh --full).
+FULL_REBUILD_TAG = "crosscluster/full_rebuild"
 
 
 @dbt_assets(
     manifest=DBT_PROJECT.manifest_path,
     project=DBT_PROJECT,
-    dagster_dbt_translator=WarehouseTranslator(_tables_to_ingest_keys()),
+    dagster_dbt_translator=TRANSLATOR,
     pool=WAREHOUSE_POOL,
 )
-def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """dbt build: staging views, intermediate and mart tables, seeds and data tests."""
+def warehouse_models(context: dg.AssetExecutionContext):
+    """dbt build: staging views, intermediate and mart tables, seeds and data tests, run in this process.
+
+    Partitioned models rebuild only the country x year partitions whose inputs changed (macros/partitions.sql);
+    the build is a full refresh when the dbt project is not the one the warehouse was last built with, or when
+    the run asks for it (``crosscluster refresh --full``)."""
     set_dbt_environment()
-    ensure_writer_may_run(project_paths(), context.run.tags)
+    paths = project_paths()
+    ensure_writer_may_run(paths, context.run.tags)
+    project_sha256 = dbt_project_sha256()
+    built_with = paths.dbt_target_dir / BUILT_PROJECT_FILE
+    full = context.run.tags.get(FULL_REBUILD_TAG) == "true" or not (
+        built_with.exists() and built_with.read_text(encoding="utf-8").strip() == project_sha256)
+    if full:
+        context.log.info("full refresh of the partitioned models (new dbt project, or asked for)")
     # The warehouse's own target folder: its run results, and dbt's partial parsing reused between its runs.
-    invocation = dbt.cli(["build"], context=context, target_path=project_paths().dbt_target_dir)
-    # A stopped refresh (SIGTERM, Ctrl-C) stops dbt with SIGINT and kills it if it has not exited in this time.
-    invocation.termination_timeout_seconds = DBT_TERMINATION_SECONDS
-    yield from invocation.stream()
-
-
-class WarehouseDbtResource(DbtCliResource):
-    """DbtCliResource that takes dbt's version from the installed dbt-core package.
-
-    The stock resource runs ``dbt --version`` in a subprocess to learn it, once per run,
-    which costs about 1.7 s of start-up; dbt-core is installed in this environment, so its
-    package metadata gives the same answer at no cost.
-    """
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(importlib.metadata.version("dbt-core"))
-
-
-def dbt_resource() -> DbtCliResource:
-    # The dbt of this environment, next to its Python, so that `.venv/bin/crosscluster` works without
-    # activating the environment (dbt is then not on PATH).
-    return WarehouseDbtResource(project_dir=DBT_PROJECT, dbt_executable=str(Path(sys.executable).with_name("dbt")))
+    yield from run_dbt(context, ["build", *(["--full-refresh"] if full else [])], project=DBT_PROJECT,
+                       translator=TRANSLATOR, target_path=paths.dbt_target_dir)
+    built_with.write_text(project_sha256 + "\n", encoding="utf-8")

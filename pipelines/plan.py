@@ -36,14 +36,32 @@ def load_key_text(key: LoadKey) -> str:
     return entry if year is None else f"{entry}|{country}|{year}"
 
 
-def current_inputs(paths: ProjectPaths, entries: list[CatalogueEntry]) -> dict[LoadKey, str]:
-    """The input hash of every load unit that has files in the input folder (and the project's reference data)."""
+FileHashes = dict[str, list]  # file path -> [size in bytes, modification time in ns, SHA-256 of its content]
+
+
+def current_inputs(
+    paths: ProjectPaths, entries: list[CatalogueEntry], file_hashes: FileHashes | None = None
+) -> dict[LoadKey, str]:
+    """The input hash of every load unit that has files in the input folder (and the project's reference data).
+
+    ``file_hashes`` holds the hashes of files read before (the sensor keeps them in its cursor): a file whose
+    size and modification time are the ones recorded is not read again. It is updated in place to the files
+    found this time."""
     hashes: dict[str, str] = {}
+    known = file_hashes if file_hashes is not None else {}
+    seen: set[str] = set()
 
     def sha(path: Path) -> str:
         key = str(path)
         if key not in hashes:
-            hashes[key] = sha256_of(path)
+            stat = path.stat()
+            recorded = known.get(key)
+            if recorded is not None and recorded[:2] == [stat.st_size, stat.st_mtime_ns]:
+                hashes[key] = recorded[2]
+            else:
+                hashes[key] = sha256_of(path)
+                known[key] = [stat.st_size, stat.st_mtime_ns, hashes[key]]
+            seen.add(key)
         return hashes[key]
 
     found: dict[LoadKey, str] = {}
@@ -60,6 +78,8 @@ def current_inputs(paths: ProjectPaths, entries: list[CatalogueEntry]) -> dict[L
         elif files:
             found[(entry.name, None, None)] = input_sha256(
                 entry, [(relative_name(entry, f.path), sha(f.path)) for f in files])
+    for gone in set(known) - seen:
+        del known[gone]
     return found
 
 

@@ -176,7 +176,7 @@ def test_no_change_refresh_does_nothing_and_one_changed_partition_is_all_that_mo
     assert set(seen["seen"]) <= {before_release, second_release, third_release}
 
 
-def test_sensor_requests_one_run_per_changed_partition_and_its_run_publishes(office):
+def test_sensor_requests_one_run_per_changed_partition_and_its_run_publishes(office, monkeypatch):
     from pipelines.definitions import defs
 
     paths = office
@@ -188,15 +188,25 @@ def test_sensor_requests_one_run_per_changed_partition_and_its_run_publishes(off
             result = sensor(context)
         return result
 
-    # The warehouse already holds every file: nothing to request.
+    # The warehouse already holds every file: nothing to request. The cursor keeps what was hashed.
     first = evaluate(None)
-    assert isinstance(first, dg.SkipReason)
-    cursor = json.dumps({k: v for k, v in _sensor_state(paths).items()}, sort_keys=True)
+    assert first.skip_reason is not None and not first.run_requests
+    state = json.loads(first.cursor)
+    assert _sensor_state(paths).items() <= state["inputs"].items()
+    cursor = first.cursor
 
-    # The same file copied again (same bytes, new modification time): nothing.
+    # An unchanged folder is not read again: the files' sizes and modification times are the recorded ones.
+    import pipelines.plan
+
+    read = []
+    original = pipelines.plan.sha256_of
+    monkeypatch.setattr(pipelines.plan, "sha256_of", lambda path: read.append(path) or original(path))
+    assert evaluate(cursor).skip_reason is not None and read == []
+    # The same file copied again (same bytes, new modification time): read again, and nothing requested.
     bank = paths.raw_dir / BANKS_2021
     bank.write_bytes(bank.read_bytes())
-    assert isinstance(evaluate(cursor), dg.SkipReason)
+    assert evaluate(cursor).skip_reason is not None
+    assert read == [bank]
 
     # A changed file: exactly one run, for its partition, landing that entry and rebuilding and publishing.
     _add_bank_branches(paths.raw_dir)

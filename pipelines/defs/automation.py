@@ -8,7 +8,8 @@
 ``crosscluster refresh`` runs these jobs (selecting only the assets with new or changed inputs), and so do the
 sensor and the schedules: one orchestration path.
 
-The sensor hashes the files the catalogue reads from the input folder. A file whose content is new for its
+The sensor hashes the files the catalogue reads from the input folder; its cursor keeps each file's size,
+modification time and hash, so a file that has not changed since the last evaluation is not read again. A file whose content is new for its
 partition requests one run of its country's job for that year (run key: partition and content hash, so an
 identical copy requests nothing); the run lands it, rebuilds and publishes. Office reference files in the input
 folder (labour-market-area maps) request a ``reference_job`` run the same way.
@@ -90,11 +91,15 @@ def build_raw_files_sensor(
         description="A new or changed file in the input folder (by content hash) requests one run for its partition: "
         "land, rebuild, check, publish.",
     )
-    def raw_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+    def raw_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         paths = project_paths()
-        current = {load_key_text(k): (k, v) for k, v in current_inputs(paths, watched).items()}
-        if context.cursor:
-            seen = json.loads(context.cursor)
+        state = json.loads(context.cursor) if context.cursor else None
+        if state is not None and "inputs" not in state:  # a cursor of an earlier version: input hashes only
+            state = {"inputs": state, "files": {}}
+        file_hashes = state["files"] if state else {}
+        current = {load_key_text(k): (k, v) for k, v in current_inputs(paths, watched, file_hashes).items()}
+        if state:
+            seen = state["inputs"]
         else:  # first evaluation: what the warehouse already holds is not new
             seen = {load_key_text(k): v for k, v in landed_inputs(paths.warehouse_db).items()}
         changed: dict[tuple[str, int] | None, list] = defaultdict(list)
@@ -102,9 +107,11 @@ def build_raw_files_sensor(
             if seen.get(text) != digest:
                 name, country, year = key
                 changed[None if year is None else (country, year)].append((name, digest))
-        cursor = json.dumps({**seen, **{t: v for t, (_, v) in current.items()}}, sort_keys=True)
+        cursor = json.dumps({"inputs": {**seen, **{t: v for t, (_, v) in current.items()}}, "files": file_hashes},
+                            sort_keys=True)
         if not changed:
-            return dg.SkipReason(f"no new or changed file in {paths.raw_dir}")
+            # Skipped, with the cursor kept: the files' hashes are not read again next time.
+            return dg.SensorResult(skip_reason=f"no new or changed file in {paths.raw_dir}", cursor=cursor)
 
         requests, new_years = [], defaultdict(list)
         for partition, items in sorted(changed.items(), key=lambda kv: (kv[0] is not None, kv[0] or ("", 0))):

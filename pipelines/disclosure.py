@@ -331,16 +331,6 @@ def audit_warehouse(con, rules: DisclosureRules) -> dict:
     share of it is published) with the true values of the suppressed cells, and every suppressed cell's interval
     is solved; likewise each district's tier and size-class cells under its published employees. Returns counts
     and the unprotected cells (none in a release)."""
-    cells = con.execute(
-        """
-        select p.country, p.ref_year, p.industry_system, p.industry_code, p.area_code, r.region_code,
-               p.employees, p.establishments, m.conf_status, m.national_share is not null as shares_published
-        from intermediate.int_area_industry_primary as p
-        inner join marts.area_industry as m using (country, ref_year, area_code, industry_system, industry_code)
-        left join intermediate.int_area_regions as r using (country, area_code)
-        order by 1, 2, 3, 4, 5
-        """
-    ).fetchall()
     districts = con.execute(
         "select country, ref_year, industry_system, main_industry_code, area_code, district_id from marts.districts "
         "where employees is not null"
@@ -348,23 +338,40 @@ def audit_warehouse(con, rules: DisclosureRules) -> dict:
     published_totals: dict[tuple, list[tuple[str, str]]] = {}
     for country, year, system, code, region, district_id in districts:
         published_totals.setdefault((country, year, system, code), []).append((region, district_id))
-    by_class: dict[tuple, list] = {}
-    for row in cells:
-        by_class.setdefault(row[:4], []).append(row)
     tally = _AuditTally()
-    for klass, rows in by_class.items():
-        statuses = [r[8] for r in rows]
-        if all(s == FREE for s in statuses):
-            continue
-        table = Table([Cell((r[4],), float(r[6]), int(r[7]), r[8]) for r in rows])
-        for region, district_id in published_totals.get(klass, []):
-            members = [i for i, r in enumerate(rows) if r[5] == region]
-            if members:
-                table.groups.append(Group(("district", district_id), members))
-        if any(r[9] for r in rows):
-            table.groups.append(Group(("national_class",), list(range(len(rows)))))
-        for result in audit(table, statuses, set(), rules):
-            tally.add(result, {"class": list(klass), "area_code": result.key[0]})
+    # One country x year at a time: a national register's cells are many (memory), and no group spans two.
+    partitions = con.execute(
+        "select distinct country, ref_year from intermediate.int_area_industry_primary order by 1, 2").fetchall()
+    for country, year in partitions:
+        cells = con.execute(
+            """
+            select p.country, p.ref_year, p.industry_system, p.industry_code, p.area_code, r.region_code,
+                   p.employees, p.establishments, m.conf_status, m.national_share is not null as shares_published
+            from intermediate.int_area_industry_primary as p
+            inner join marts.area_industry as m using (country, ref_year, area_code, industry_system, industry_code)
+            left join intermediate.int_area_regions as r using (country, area_code)
+            where p.country = ? and p.ref_year = ?
+            order by 1, 2, 3, 4, 5
+            """,
+            [country, year],
+        ).fetchall()
+        by_class: dict[tuple, list] = {}
+        for row in cells:
+            by_class.setdefault(row[:4], []).append(row)
+        del cells
+        for klass, rows in by_class.items():
+            statuses = [r[8] for r in rows]
+            if all(s == FREE for s in statuses):
+                continue
+            table = Table([Cell((r[4],), float(r[6]), int(r[7]), r[8]) for r in rows])
+            for region, district_id in published_totals.get(klass, []):
+                members = [i for i, r in enumerate(rows) if r[5] == region]
+                if members:
+                    table.groups.append(Group(("district", district_id), members))
+            if any(r[9] for r in rows):
+                table.groups.append(Group(("national_class",), list(range(len(rows)))))
+            for result in audit(table, statuses, set(), rules):
+                tally.add(result, {"class": list(klass), "area_code": result.key[0]})
     # Each district's tiers, and its size classes, add up to its published employees: one group per dimension.
     components = con.execute(
         """

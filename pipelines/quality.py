@@ -1,6 +1,6 @@
 """Great Expectations suites (expectations/*.json) run on the tables about to be published.
 
-Each table is read read-only from DuckDB into a pandas frame and validated with GX 1.x
+Each table is read read-only from DuckDB into a pandas frame (the columns its suite reads) and validated with GX 1.x
 from code, in an ephemeral context: the suites are files in the repository, not state in a
 GX project folder. No Dagster imports: ``pipelines/defs/quality`` wraps this in asset checks.
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,6 +113,15 @@ def validate_suite(suite: Suite, frame, key: tuple[str, ...] = ()) -> SuiteResul
     return SuiteResult(suite.name, suite.table, bool(outcome.success), len(frame), failures, len(outcome.results))
 
 
+def suite_columns(definition: dict, table_columns: list[str], key: tuple[str, ...]) -> list[str]:
+    """The columns a suite reads: those its expectations name (as a column, a column list or in a row
+    condition), the table's key (to name failing rows) and country and year (to trace their files). A national
+    register's area x industry table is millions of rows: a frame of the other columns would only cost memory."""
+    text = json.dumps(definition)
+    wanted = set(key) | {"country", "ref_year"}
+    return [c for c in table_columns if c in wanted or re.search(rf"\b{re.escape(c)}\b", text)]
+
+
 def validate_tables(database: Path, schema: str = "marts", suites: list[Suite] | None = None) -> list[SuiteResult]:
     """Run every suite against its table in ``schema`` of a DuckDB file opened read-only."""
     from pipelines.publish import PUBLISHED_TABLES
@@ -121,7 +131,9 @@ def validate_tables(database: Path, schema: str = "marts", suites: list[Suite] |
     try:
         rules = rules_in_force(con)
         for suite in suites or load_suites():
-            frame = con.execute(f"select * from {schema}.{suite.table}").df()
+            table_columns = [r[0] for r in con.execute(f"describe {schema}.{suite.table}").fetchall()]
+            columns = suite_columns(suite.definition, table_columns, PUBLISHED_TABLES.get(suite.table, ()))
+            frame = con.execute(f"select {', '.join(columns)} from {schema}.{suite.table}").df()
             resolved = Suite(suite.name, suite.table, suite.path, resolve_rules(suite.definition, rules), suite.skip_when_empty)
             result = validate_suite(resolved, frame, PUBLISHED_TABLES.get(suite.table, ()))
             for failure in result.failures:

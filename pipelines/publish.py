@@ -22,6 +22,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines import warehouse
 from pipelines.contracts import CONTRACTS
 from pipelines.errors import DiskFull
 from pipelines.paths import REPO_ROOT, ProjectPaths, display
@@ -282,7 +283,7 @@ def _is_disk_full(exc: BaseException) -> bool:
 
 def _write_release_files(paths: ProjectPaths, release_id: str, now: datetime, tmp_dir: Path) -> dict:
     tmp_dir.mkdir(parents=True)
-    con = duckdb.connect(str(paths.warehouse_db), read_only=True)
+    con = warehouse.limit_memory(duckdb.connect(str(paths.warehouse_db), read_only=True))
     try:
         tables = {}
         for table, key in PUBLISHED_TABLES.items():
@@ -382,7 +383,7 @@ def remove_publish_leftovers(paths: ProjectPaths) -> list[str]:
 def build_serving_file(paths: ProjectPaths, release_dir: Path, manifest: dict, tmp_db: Path) -> None:
     tmp_db.unlink(missing_ok=True)
     source = duckdb.connect(str(paths.warehouse_db), read_only=True)
-    con = duckdb.connect()
+    con = warehouse.limit_memory(duckdb.connect())
     try:
         con.execute(f"attach '{tmp_db}' as pub (storage_version '{STORAGE_COMPATIBILITY_VERSION}')")
         for table in manifest["tables"]:

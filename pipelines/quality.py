@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.paths import EXPECTATIONS_DIR
+from pipelines.warehouse import limit_memory
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ def validate_tables(database: Path, schema: str = "marts", suites: list[Suite] |
     from pipelines.publish import PUBLISHED_TABLES
 
     results = []
-    con = duckdb.connect(str(database), read_only=True)
+    con = limit_memory(duckdb.connect(str(database), read_only=True))
     try:
         rules = rules_in_force(con)
         for suite in suites or load_suites():

@@ -37,6 +37,13 @@ def connect(paths: ProjectPaths, *, read_only: bool = False) -> duckdb.DuckDBPyC
     )
 
 
+def limit_memory(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The memory limit on a connection opened without it (DuckDB refuses a second connection to a file with a
+    different configuration in one process, so read-only readers set it after opening)."""
+    con.execute(f"set memory_limit = '{memory_limit()}'")
+    return con
+
+
 # What a reader of the published file may not do: touch the file system or the network, load or install
 # extensions, or change these settings afterwards (DuckDB refuses each with a PermissionException or, for a
 # locked setting, an InvalidInputException).

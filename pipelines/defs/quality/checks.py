@@ -51,9 +51,10 @@ def gx_suites() -> Iterable[dg.AssetCheckResult]:
 def disclosure_audit() -> dg.AssetCheckResult:
     import duckdb
 
+    from pipelines import warehouse
     from pipelines.disclosure import audit_warehouse, load_disclosure_rules
 
-    con = duckdb.connect(str(project_paths().warehouse_db), read_only=True)
+    con = warehouse.limit_memory(duckdb.connect(str(project_paths().warehouse_db), read_only=True))
     try:
         result = audit_warehouse(con, load_disclosure_rules())
     finally:

@@ -14,10 +14,11 @@ inputs changed are solved again.
 
 from collections import defaultdict
 
-import pandas as pd
+import pyarrow as pa
 
 COLUMNS = ["object", "country", "ref_year", "area_code", "industry_system", "industry_code", "district_id",
            "conf_status"]
+SCHEMA = pa.schema([(name, pa.int64() if name == "ref_year" else pa.string()) for name in COLUMNS])
 
 
 def partitions_to_build(dbt, session, partition_inputs) -> list[tuple[str, int]]:
@@ -51,7 +52,7 @@ def _in(partitions: list[tuple[str, int]]) -> str:
 
 
 def model(dbt, session):
-    from pipelines.disclosure import Cell, Group, Table, rules_from_values, secondary_suppression
+    from pipelines.disclosure import rules_from_values
 
     # (Each dbt.ref on its own line: dbt finds a Python model's dependencies in such calls. Rows are read as
     # tuples: the cells are many and their classes small.)
@@ -60,9 +61,19 @@ def model(dbt, session):
     regions_rel = dbt.ref("int_area_regions")
     districts_rel = dbt.ref("int_districts")
     inputs_rel = dbt.ref("int_partition_inputs")
-    build = _in(partitions_to_build(dbt, session, inputs_rel))
+    partitions = partitions_to_build(dbt, session, inputs_rel)
     rules = rules_from_values(dict(zip(rules_rel.columns, rules_rel.fetchall()[0], strict=True)))
     region_of = dict(((c, a), r) for c, a, r in regions_rel.project("country, area_code, region_code").fetchall())
+    # One partition at a time (no group spans two): a national register's cells are millions of Python tuples,
+    # and each partition's result is kept as compact Arrow columns.
+    solved = [_solve_partition(partition, cells_rel, districts_rel, region_of, rules) for partition in partitions]
+    return pa.concat_tables(solved) if solved else pa.Table.from_pylist([], schema=SCHEMA)
+
+
+def _solve_partition(partition, cells_rel, districts_rel, region_of, rules) -> pa.Table:
+    from pipelines.disclosure import Cell, Group, Table, secondary_suppression
+
+    build = _in([partition])
     districts_of = defaultdict(list)
     for district_id, country, year, system, code, region in districts_rel.filter(build).project(
         "district_id, country, ref_year, industry_system, main_industry_code, area_code"
@@ -86,8 +97,9 @@ def model(dbt, session):
             statuses, withheld = secondary_suppression(table, rules)
             for key in withheld:
                 kind = key[0]
-                out.append([kind, country, year, None, system, code, key[1] if kind == "district" else None, "D"])
+                out.append((kind, country, year, None, system, code, key[1] if kind == "district" else None, "D"))
         for row, status in zip(rows, statuses, strict=True):
-            out.append(["area_industry", country, year, row[0], system, code, None, status])
-    frame = pd.DataFrame(out, columns=COLUMNS)
-    return frame.astype({"ref_year": "int64"}) if len(frame) else frame
+            out.append(("area_industry", country, year, row[0], system, code, None, status))
+    columns = list(zip(*out, strict=True)) if out else [[] for _ in COLUMNS]
+    return pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(columns, SCHEMA, strict=True)],
+                                schema=SCHEMA)

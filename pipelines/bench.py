@@ -3,11 +3,15 @@
 ``crosscluster bench --units N`` generates an Italian register of N local units (if not
 already there), then runs, each in its own process so that peak memory is its own:
 
-* ``refresh``: ``crosscluster refresh`` on that folder (start-up and computation split with
-  the refresh's timing file);
 * ``floor``: one DuckDB SQL statement over the same files computing the same district
   indicators (what a skilled analyst would write by hand, no validation, no lineage);
-* ``pandas``: the same indicators in straightforward pandas (what an analyst would write).
+* ``pandas``: the same indicators in straightforward pandas (what an analyst would write);
+* ``refresh``: ``crosscluster refresh`` on that folder into a new warehouse (work and start-up
+  split with the refresh's timing file), then the same refresh again (nothing changed);
+* ten partitions: Italian and Mexican registers, five years each, N / 10 units per year, a
+  full refresh and then a refresh after one year of the Italian register changed.
+
+and, once per run, the partner matching of 1,000 x 1,000 districts (pipelines/bench_matching.py).
 
 Results are printed and written as JSON; BENCHMARKS.md records them with the command.
 It is a measurement, not a test.
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -269,15 +274,51 @@ def _timed_child(kind: str, raw: Path, year: int) -> None:
     )
 
 
+def _generate(raw: Path, country: str, units: int, year: int, years: int, seed: int) -> None:
+    # In a child process: a child's peak RSS starts from its parent's, so the parent stays small.
+    subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "generate", "--country", country, "--units", str(units),
+         "--year", str(year), "--years", str(years), "--seed", str(seed), "--out", str(raw)],
+        check=True, cwd=REPO_ROOT, capture_output=True,
+    )
+
+
+def _refresh(raw: Path, warehouse: Path) -> dict:
+    """One `crosscluster refresh` in its own process: wall, peak RSS, and its work and start-up from the
+    refresh's timing file (RefreshReport.timings)."""
+    m = _measure([sys.executable, "-m", "pipelines.cli", "refresh", "--raw", str(raw), "--warehouse", str(warehouse)])
+    timing = json.loads(sorted((warehouse / "logs").glob("refresh-*.json"))[-1].read_text())
+    compute = timing["compute"]["total"]
+    return {
+        "wall_seconds": m["wall_seconds"],
+        "peak_rss_mb": m["peak_rss_mb"],
+        "compute_seconds": compute,
+        "startup_seconds": round(m["wall_seconds"] - compute, 2),
+        "steps": timing["steps"],
+        "compute": timing["compute"],
+    }
+
+
+def bump_employees(register: Path, every: int = 7, add: int = 40) -> int:
+    """Add ``add`` employees to every ``every``-th unit of an ASIA register file (a changed year of a register);
+    return how many units changed."""
+    lines = register.read_text(encoding="utf-8").splitlines()
+    column = lines[0].split(";").index("addetti")
+    changed = 0
+    for i in range(every, len(lines), every):
+        fields = lines[i].split(";")
+        fields[column] = str(int(fields[column]) + add)
+        lines[i] = ";".join(fields)
+        changed += 1
+    register.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return changed
+
+
 def run_bench(units: int, out_dir: Path, year: int = 2021, seed: int = 1) -> dict:
+    """Floor, pandas, refresh and a no-change refresh on one register of ``units`` local units."""
     raw = out_dir / f"raw_it_{units}"
     if not (raw / "it" / "GENERATED.json").exists():
-        # In a child process: a child's peak RSS starts from its parent's, so the parent stays small.
-        subprocess.run(
-            [sys.executable, "-m", "pipelines.cli", "generate", "--country", "IT", "--units", str(units),
-             "--year", str(year), "--seed", str(seed), "--out", str(raw)],
-            check=True, cwd=REPO_ROOT, capture_output=True,
-        )
+        _generate(raw, "IT", units, year, 1, seed)
     results: dict = {"units": units, "raw": str(raw)}
     # Each measured in a fresh process, in the order floor, pandas, refresh (the largest last,
     # since a child's peak RSS can only be read as the running maximum).
@@ -289,23 +330,43 @@ def run_bench(units: int, out_dir: Path, year: int = 2021, seed: int = 1) -> dic
             "peak_rss_mb": m["peak_rss_mb"],
         }
     warehouse = out_dir / f"warehouse_it_{units}"
-    m = _measure([sys.executable, "-m", "pipelines.cli", "refresh", "--raw", str(raw), "--warehouse", str(warehouse)])
-    timing = json.loads(sorted((warehouse / "logs").glob("refresh-*.json"))[-1].read_text())
-    compute = timing["compute"]["total"]
-    results["refresh"] = {
-        "wall_seconds": m["wall_seconds"],
-        "peak_rss_mb": m["peak_rss_mb"],
-        "compute_seconds": compute,
-        "startup_seconds": round(m["wall_seconds"] - compute, 2),
-        "steps": timing["steps"],
-        "compute": timing["compute"],
-    }
+    shutil.rmtree(warehouse, ignore_errors=True)
+    results["refresh"] = _refresh(raw, warehouse)
+    results["no_change_refresh"] = _refresh(raw, warehouse)
+    compute = results["refresh"]["compute_seconds"]
+    floor = results["floor"]["compute_seconds"]
     results["ratios"] = {
-        "refresh_compute_over_floor_compute": round(compute / results["floor"]["compute_seconds"], 2),
-        "pandas_wall_over_refresh_wall": round(results["pandas"]["wall_seconds"] / m["wall_seconds"], 2),
+        "refresh_compute_over_floor_compute": round(compute / floor, 2),
+        "refresh_ingest_over_floor_compute": round(results["refresh"]["compute"]["ingest"] / floor, 2),
+        "pandas_wall_over_refresh_wall": round(results["pandas"]["wall_seconds"] / results["refresh"]["wall_seconds"], 2),
         "pandas_compute_over_refresh_compute": round(results["pandas"]["compute_seconds"] / compute, 2),
     }
     return results
+
+
+def run_partition_bench(units: int, out_dir: Path, year: int = 2021) -> dict:
+    """Ten partitions (IT and MX, five years each, ``units`` / 10 local units per year): a full refresh, then a
+    refresh after one year of one register changed."""
+    per_partition = units // 10
+    raw = out_dir / f"raw_ten_{units}"
+    if not ((raw / "it" / "GENERATED.json").exists() and (raw / "mx" / "GENERATED.json").exists()):
+        shutil.rmtree(raw, ignore_errors=True)
+        _generate(raw, "IT", per_partition, year, 5, 1)
+        _generate(raw, "MX", per_partition, year, 5, 2)
+    warehouse = out_dir / f"warehouse_ten_{units}"
+    shutil.rmtree(warehouse, ignore_errors=True)
+    full = _refresh(raw, warehouse)
+    changed_units = bump_employees(raw / "it" / "asia_ul" / str(year) / f"unita_locali_{year}.csv")
+    one = _refresh(raw, warehouse)
+    return {
+        "units": units,
+        "partitions": 10,
+        "units_per_partition": per_partition,
+        "changed": f"IT {year}: {changed_units:,} units with 40 more employees",
+        "full_refresh": full,
+        "one_partition_changed": one,
+        "one_over_full_wall": round(one["wall_seconds"] / full["wall_seconds"], 3),
+    }
 
 
 if __name__ == "__main__":

@@ -423,26 +423,48 @@ def bench(
     units: Annotated[
         list[int], typer.Option("--units", help="Local units (repeatable: --units 1000000 --units 5000000).")
     ],
+    matching_districts: Annotated[
+        int, typer.Option("--matching-districts", help="Districts per bloc for the matching run (0: none).")
+    ] = 1000,
     out: Annotated[Path, typer.Option("--out", help="Work folder for generated data and warehouses.")] = Path(
         "warehouse/bench"
     ),
 ) -> None:
-    """Refresh vs one hand-written DuckDB query (the floor) vs pandas, on a generated register."""
-    from pipelines.bench import run_bench
+    """Side by side in one run: refresh vs one hand-written DuckDB query (the floor) vs pandas, a no-change
+    refresh, one changed partition of ten, and 1,000 x 1,000 partner matching."""
+    from pipelines.bench import run_bench, run_partition_bench
+    from pipelines.bench_matching import run_bench_matching
 
-    results = []
+    out = out.resolve()
+    results: dict = {"machine": {"cpus": os.cpu_count()}, "registers": [], "partitions": [], "matching": None}
+
+    def line(label: str, r: dict) -> None:
+        console.print(
+            f"  {label:24s} wall {r['wall_seconds']:7.2f}s  work {r['compute_seconds']:7.2f}s  "
+            f"start-up {r.get('startup_seconds', 0):6.2f}s  peak {r['peak_rss_mb']:6,} MB",
+            highlight=False,
+        )
+
     for n in units:
-        console.print(f"bench: {n:,} units ...", highlight=False)
-        result = run_bench(n, out.resolve())
-        results.append(result)
-        for kind in ("refresh", "floor", "pandas"):
-            r = result[kind]
-            console.print(
-                f"  {kind:8s} wall {r['wall_seconds']:7.2f}s  compute {r['compute_seconds']:7.2f}s  "
-                f"start-up {r.get('startup_seconds', 0):6.2f}s  peak {r['peak_rss_mb']:6,} MB",
-                highlight=False,
-            )
+        console.print(f"bench: {n:,} units (one register) ...", highlight=False)
+        result = run_bench(n, out)
+        results["registers"].append(result)
+        for kind in ("floor", "pandas", "refresh", "no_change_refresh"):
+            line(kind, result[kind])
         console.print(f"  ratios {result['ratios']}", highlight=False)
+        console.print(f"bench: {n:,} units in ten partitions ...", highlight=False)
+        ten = run_partition_bench(n, out)
+        results["partitions"].append(ten)
+        line("full refresh", ten["full_refresh"])
+        line("one partition changed", ten["one_partition_changed"])
+        console.print(f"  one changed / full (wall) {ten['one_over_full_wall']:.1%}", highlight=False)
+    if matching_districts:
+        console.print(f"bench: matching {matching_districts:,} x {matching_districts:,} districts ...",
+                      highlight=False)
+        results["matching"] = run_bench_matching(matching_districts, out)
+        m = results["matching"]
+        console.print(f"  {m['pairs']:,} pairs: dbt run {m['wall_seconds']:.2f}s wall, peak {m['peak_rss_mb']:,} MB",
+                      highlight=False)
     path = out / "bench-results.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

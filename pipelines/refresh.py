@@ -5,9 +5,11 @@
 2. ``reference``: ``reference_job`` for the reference entries whose content changed;
 3. ``ingest``: ``<country>_statistics_job`` for every country x year with new or changed files, selecting only
    those entries (one run per partition);
-4. ``build`` / ``check`` / ``publish``: one ``build_and_publish_job`` run (dbt build with its tests as asset
-   checks, the Great Expectations suites as blocking checks, then the release), or ``build_job`` when the
-   suites and the release are not wanted.
+4. ``build`` / ``check`` / ``publish``: the dbt build with its tests as asset checks, the Great Expectations
+   suites and the disclosure audit as blocking checks, then the release. The last run of steps 2-3 does them
+   too (its job includes them, as the sensor's runs do), so a refresh of one changed partition is one run;
+   with nothing to load, one ``build_and_publish_job`` run; ``build_job`` when the suites and the release are
+   not wanted. Runs that build are tagged ``crosscluster/step=build``.
 
 These are the jobs the UI, the schedules and the sensor launch; every run is recorded in the warehouse's
 Dagster storage (``warehouse/dagster/``), so ``crosscluster ui`` shows them. When nothing changed since the
@@ -57,17 +59,22 @@ class RefreshReport:
     plan: RefreshPlan | None = None
 
     def timings(self) -> dict:
-        """Wall time per step, and the part of it that is computation rather than start-up."""
+        """Wall time per step, and the part of it that is work rather than start-up: the loads (reading,
+        validating and landing files), dbt's own execution of models and tests, the checks (Great Expectations
+        suites, disclosure audit) and writing the release. The rest is start-up: importing, loading the code
+        location, starting runs, hashing the inputs, parsing the dbt project."""
         steps = {s.label: round(s.seconds, 3) for s in self.steps}
         ingest = sum(load["seconds"] for load in self.loads)
+        checks = sum(s.seconds for s in self.steps if s.step == "check")
         publish = (self.release or {}).get("seconds", 0.0)
-        compute = ingest + self.dbt_execution_seconds + publish
+        compute = ingest + self.dbt_execution_seconds + checks + publish
         return {
             "steps": steps,
             "steps_total": round(sum(steps.values()), 3),
             "compute": {
                 "ingest": round(ingest, 3),
                 "dbt_execution": round(self.dbt_execution_seconds, 3),
+                "checks": round(checks, 3),
                 "publish": round(publish, 3),
                 "total": round(compute, 3),
             },
@@ -136,22 +143,33 @@ BUILD_OPS = {"warehouse_models": ("build", "dbt build and tests"), "gx_suites": 
              "published__release": ("publish", "publish release")}
 
 
-def _op_outcomes(instance, result) -> list[StepOutcome]:
-    """One outcome per op of a run, timed from the run's own step events."""
+def _op_outcomes(instance, result, loads: tuple[str, str] | None = None) -> list[StepOutcome]:
+    """One outcome per op of a build run, timed from the run's own step events; ``loads`` (step, label) names
+    the load ops of a run that also lands files: they are reported together as that one step, first."""
     import dagster as dg
 
     started: dict[str, float] = {}
     outcomes = []
+    load_span: list[float] = []
+    load_ok = True
     for record in instance.all_logs(result.run_id):
         event = record.dagster_event
-        if event is None or event.step_key not in BUILD_OPS:
+        if event is None or event.step_key is None:
+            continue
+        is_end = event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE)
+        if event.step_key not in BUILD_OPS:
+            if loads is not None and (event.event_type == dg.DagsterEventType.STEP_START or is_end):
+                load_span.append(record.timestamp)
+                load_ok = load_ok and event.event_type != dg.DagsterEventType.STEP_FAILURE
             continue
         step, label = BUILD_OPS[event.step_key]
         if event.event_type == dg.DagsterEventType.STEP_START:
             started[event.step_key] = record.timestamp
-        elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
+        elif is_end:
             seconds = record.timestamp - started.get(event.step_key, record.timestamp)
             outcomes.append(StepOutcome(step, label, event.event_type == dg.DagsterEventType.STEP_SUCCESS, seconds))
+    if load_span:
+        outcomes.insert(0, StepOutcome(loads[0], loads[1], load_ok, max(load_span) - min(load_span)))
     return outcomes
 
 
@@ -341,23 +359,33 @@ def _run_locked(
         return report
 
     by_name = {a.key.path[-1]: a.key for a in ingest_assets}
-    runs: list[tuple[str, str, str, list | None, str | None]] = []
+    # (step, label, job, asset selection, partition key, the load step a build run also does)
+    runs: list[tuple[str, str, str, list | None, str | None, tuple[str, str] | None]] = []
     if plan.reference and "reference" in steps_to_run:
-        runs.append(("reference", "reference data", "reference_job", [by_name[n] for n in plan.reference], None))
+        runs.append(("reference", "reference data", "reference_job", [by_name[n] for n in plan.reference], None,
+                     None))
     if "ingest" in steps_to_run:
         for (country, year), names in plan.partitions.items():
             runs.append(("ingest", f"ingest {country} {year}", statistics_job_name(country),
-                         [by_name[n] for n in names], partition_key(year)))
+                         [by_name[n] for n in names], partition_key(year), None))
     if "build" in steps_to_run:
-        with_suites = "check" in steps_to_run
-        job = "build_and_publish_job" if with_suites and publish_release else "build_job"
-        selection = None
-        if with_suites and not publish_release:  # the build and the suites (checks of the models), no release
-            from pipelines.defs.transform.assets import warehouse_models
+        from pipelines.defs.publish.assets import RELEASE_KEY
+        from pipelines.defs.transform.assets import warehouse_models
 
-            selection = list(warehouse_models.keys)
-            job = "build_and_publish_job"
-        runs.append(("build", "dbt build and tests", job, selection, None))
+        with_suites = "check" in steps_to_run
+        if with_suites and publish_release and runs:
+            # The last load's job includes the build, the checks and the release (as the sensor's runs do):
+            # one run lands it and publishes, instead of a run more for the build.
+            step, label, job_name, selection, pkey, _ = runs[-1]
+            runs[-1] = ("build", label, job_name, [*selection, *warehouse_models.keys, RELEASE_KEY], pkey,
+                        (step, label))
+        else:
+            job = "build_and_publish_job" if with_suites and publish_release else "build_job"
+            selection = None
+            if with_suites and not publish_release:  # the build and the suites (checks of the models), no release
+                selection = list(warehouse_models.keys)
+                job = "build_and_publish_job"
+            runs.append(("build", "dbt build and tests", job, selection, None, None))
 
     tags = {
         "crosscluster/raw_dir": display(paths.raw_dir),
@@ -369,7 +397,7 @@ def _run_locked(
         from pipelines.defs.transform.assets import FULL_REBUILD_TAG
 
         tags[FULL_REBUILD_TAG] = "true"
-    for step, label, job_name, selection, pkey in runs:
+    for step, label, job_name, selection, pkey, loads in runs:
         _wait_for_pool(instance, refresh_id, wait_seconds, on_notice, should_stop)
         if should_stop():
             raise KeyboardInterrupt
@@ -394,7 +422,7 @@ def _run_locked(
         _record(report, result)
         if step == "build":
             report.dbt_execution_seconds = _dbt_elapsed(paths)
-            outcomes = _op_outcomes(instance, result) or [
+            outcomes = _op_outcomes(instance, result, loads) or [
                 StepOutcome(step, label, result.success, time.perf_counter() - run_started)]
         else:
             outcomes = [StepOutcome(step, label, result.success, time.perf_counter() - run_started)]

@@ -11,26 +11,11 @@ import shutil
 
 import duckdb
 
+from pipelines.bench import bump_employees
 from pipelines.defs.transform.assets import BUILT_PROJECT_FILE
 from pipelines.paths import DBT_PROJECT_DIR
 
 PARTITIONED_MODELS = ("int_area_industry", "int_area_industry_primary", "int_disclosure_suppression")
-
-
-def _bump_employees(register, every: int = 7, add: int = 40) -> int:
-    """Add employees to every `every`-th unit of an ASIA register file; return how many units changed."""
-    lines = register.read_text(encoding="utf-8").splitlines()
-    header = lines[0].split(";")
-    column = header.index("addetti")
-    changed = 0
-    for i in range(1, len(lines)):
-        if i % every == 0:
-            fields = lines[i].split(";")
-            fields[column] = str(int(fields[column]) + add)
-            lines[i] = ";".join(fields)
-            changed += 1
-    register.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return changed
 
 
 def _fingerprints(warehouse_db) -> dict[tuple[str, str, int], str]:
@@ -52,7 +37,7 @@ def test_one_changed_partition_is_rebuilt_alone_and_equals_a_full_build(office, 
     shutil.copy(source.dbt_target_dir / BUILT_PROJECT_FILE, paths.dbt_target_dir / BUILT_PROJECT_FILE)
     before = _fingerprints(paths.warehouse_db)
     register = paths.raw_dir / "it" / "asia_ul" / "2021" / "unita_locali_2021.csv"
-    bumped = _bump_employees(register)
+    bumped = bump_employees(register)
     assert bumped > 1000
 
     report = run_refresh(paths)

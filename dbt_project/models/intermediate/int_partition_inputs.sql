@@ -1,10 +1,10 @@
 -- What each country x year partition is built from: the content hashes of its landed statistics files and of
--- every reference table (landing.loads). Partitioned models (macros/partitions.sql) rebuild a partition when
+-- every reference table (landing.loads, through staging). Partitioned models (macros/partitions.sql) rebuild a partition when
 -- its fingerprint changes.
 {{ config(materialized="view") }}
 
 with loads as (
-    select catalogue_entry, country, ref_year, input_sha256 from {{ source('landing', 'loads') }}
+    select catalogue_entry, country, ref_year, input_sha256 from {{ ref('stg_landing__loads') }}
 ),
 
 reference as (

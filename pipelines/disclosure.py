@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -410,3 +411,31 @@ def audit_warehouse(con, rules: DisclosureRules) -> dict:
                                  else round(tally.narrowest, 6)),
         "unprotected_examples": tally.examples,
     }
+
+
+AUDIT_FILE = "disclosure_audit.json"
+
+
+def _build_id(paths) -> str | None:
+    """The dbt build the warehouse's tables come from (its invocation id in run_results.json)."""
+    try:
+        results = json.loads((paths.dbt_target_dir / "run_results.json").read_text(encoding="utf-8"))
+        return results["metadata"]["invocation_id"]
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def record_audit(paths, result: dict) -> None:
+    """Keep the audit of the current build beside the warehouse: the release records it without auditing again."""
+    (paths.warehouse_dir / AUDIT_FILE).write_text(
+        json.dumps({"dbt_invocation_id": _build_id(paths), "audit": result}, indent=2) + "\n", encoding="utf-8")
+
+
+def recorded_audit(paths) -> dict | None:
+    """The audit recorded for the current build, or None (no audit yet, or one of an earlier build)."""
+    try:
+        recorded = json.loads((paths.warehouse_dir / AUDIT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    build = _build_id(paths)
+    return recorded["audit"] if build is not None and recorded.get("dbt_invocation_id") == build else None

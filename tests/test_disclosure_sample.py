@@ -57,6 +57,8 @@ def test_the_audit_finds_every_suppressed_cell_protected_and_the_release_records
     manifest = json.loads((paths.releases_dir / report.release["release_id"] / "manifest.json").read_text())
     assert manifest["disclosure"]["rules_sha256"] == RULES.sha256
     assert manifest["disclosure"]["audit"]["unprotected_cells"] == 0
+    # The release quotes the blocking check's audit of this build (not audited a second time): the same result.
+    assert manifest["disclosure"]["audit"] == json.loads(json.dumps(result))
     assert "marts/area_industry:disclosure_audit" not in report.checks_failed
 
 

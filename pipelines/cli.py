@@ -434,7 +434,9 @@ def bench(
     refresh, one changed partition of ten, and 1,000 x 1,000 partner matching."""
     from pipelines.bench import run_bench, run_partition_bench
     from pipelines.bench_matching import run_bench_matching
+    from pipelines.defs.transform.project import ensure_manifest
 
+    ensure_manifest()  # a stale dbt manifest would make the first measured refresh parse the project
     out = out.resolve()
     results: dict = {"machine": {"cpus": os.cpu_count()}, "registers": [], "partitions": [], "matching": None}
 

@@ -192,6 +192,50 @@ def secondary_suppression(table: Table, rules: DisclosureRules) -> tuple[list[st
     return statuses, withheld
 
 
+# Rounds of repair after the audit of a table (see protected_suppression) before its exposed groups are withheld.
+MAX_REPAIRS = 3
+
+
+def protected_suppression(table: Table, rules: DisclosureRules) -> tuple[list[str], list[tuple]]:
+    """:func:`secondary_suppression`, then the audit of the table as a reader sees it, repaired until every
+    primary cell is protected.
+
+    The MILP protects each group on its own: a cell's slack in one group may come from secondary cells whose sum
+    another group's published total pins (the national class total counts a district's secondary cells as slack
+    that the district's total takes back). Where the audit finds a primary cell that can be narrowed, the
+    smallest free cell covering the shortfall is suppressed in each of its groups (preferring cells that no other
+    published total pins), and the table is audited again; after :data:`MAX_REPAIRS` rounds, the groups of a cell
+    still exposed have their totals withheld, which leaves it unbounded above. A table with one published group
+    needs no repair: there the MILP's slack is the audit's interval."""
+    statuses, withheld = secondary_suppression(table, rules)
+    if sum(1 for g in table.groups if g.total_published) < 2:
+        return statuses, withheld
+    index = {cell.key: i for i, cell in enumerate(table.cells)}
+    for round_ in range(MAX_REPAIRS + 1):
+        exposed = [r for r in audit(table, statuses, set(withheld), rules) if not r.protected]
+        if not exposed:
+            break
+        published = [g for g in table.groups if g.total_published and g.key not in withheld]
+        for result in exposed:
+            i = index[result.key]
+            groups = [g for g in published if i in g.cells]
+            if round_ == MAX_REPAIRS:
+                withheld.extend(g.key for g in groups if g.key not in withheld)
+                continue
+            shortfall = result.required - min(result.upper - result.value, result.value - result.lower)
+            for group in groups:
+                free = [k for k in group.cells if statuses[k] == FREE]
+                unpinned = [k for k in free if not any(k in g.cells for g in published if g is not group)]
+                candidates = unpinned or free
+                if not candidates:
+                    continue
+                covering = [k for k in candidates if table.cells[k].value >= shortfall]
+                chosen = (min(covering, key=lambda k: (table.cells[k].value, k)) if covering
+                          else max(candidates, key=lambda k: (table.cells[k].value, -k)))
+                statuses[chosen] = SECONDARY
+    return statuses, withheld
+
+
 @dataclass
 class AuditResult:
     key: tuple

@@ -145,3 +145,44 @@ def test_a_secondary_cell_needs_the_slack_of_the_primary_cell_it_protects():
     assert (leader.lower, leader.upper) == (0.0, 5500.0) and leader.protected
     assert leader.required == pytest.approx(RULES.protection_width * 50)
     assert satellite.required == 0 and satellite.protected
+
+
+def test_slack_pinned_by_another_total_is_repaired_by_the_audit():
+    """The national class total counts a district's secondary cells as slack for a primary cell outside the
+    district, but the district's total pins their sum: the MILP's choice leaves the primary cell exposed, the
+    audit finds it, and protected_suppression adds a free cell that no other total pins. Worked out by hand
+    (numbers from a generated register where the release's audit caught it)."""
+    from pipelines.disclosure import protected_suppression
+
+    p = RULES.protection_width
+    cells = [
+        Cell(("a",), 176.0, 1, SMALL_COUNTS),  # outside the district, primary
+        Cell(("b",), 3.0, 1, SMALL_COUNTS),
+        Cell(("c",), 3.0, 1, SMALL_COUNTS),
+        Cell(("d1",), 14.0, 3),  # the district's areas
+        Cell(("d2",), 15.0, 5),
+        Cell(("d3",), 36.0, 6),
+        Cell(("d4",), 300.0, 40),
+        Cell(("e",), 500.0, 50),  # outside, free
+        Cell(("f",), 30.0, 10),
+    ]
+    need = p * 176.0
+    # The premises of the hand computation: b and c cannot protect a; d1 + d2 are the cheapest cover of the
+    # shortfall (cheaper than f alone); neither d1 nor d2 protects the other in the district, d3 does.
+    assert 6.0 < need and 14.0 + 15.0 >= need - 6.0 and 14.0 + 15.0 < 30.0 and 15.0 < need and 14.0 + 36.0 >= need
+    assert 30.0 >= need - 6.0 and RULES.min_units <= 3
+    groups = [Group(("district", "D"), [3, 4, 5, 6]), Group(("national_class",), list(range(9)))]
+
+    statuses, withheld = secondary_suppression(Table(cells, groups), RULES)
+    assert statuses == [SMALL_COUNTS] * 3 + [SECONDARY] * 3 + [FREE] * 3 and withheld == []
+    # The reader: the district's total less d4 gives d1 + d2 + d3 = 65; the national total less d4, e and f gives
+    # a + b + c + 65, so a + b + c = 182 and a <= 182: 6 above its value, less than the protection width.
+    exposed = [r for r in audit(Table(cells, groups), statuses, set(), RULES) if not r.protected]
+    assert [(r.key, r.lower, r.upper) for r in exposed] == [(("a",), 0.0, 182.0)]
+
+    statuses, withheld = protected_suppression(Table(cells, groups), RULES)
+    # f (30 >= the shortfall 26.4 - 6, in no other group) is the cheapest unpinned cover: a <= 212.
+    assert statuses == [SMALL_COUNTS] * 3 + [SECONDARY] * 3 + [FREE, FREE, SECONDARY] and withheld == []
+    results = audit(Table(cells, groups), statuses, set(), RULES)
+    assert all(r.protected for r in results)
+    assert next(r for r in results if r.key == ("a",)).upper == 212.0

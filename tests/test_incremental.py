@@ -57,7 +57,8 @@ def test_one_changed_partition_is_rebuilt_alone_and_equals_a_full_build(office, 
     shutil.copy(paths.warehouse_db, full)
     args = ["run", "--full-refresh", "--select", *PARTITIONED_MODELS, "--project-dir", str(DBT_PROJECT_DIR),
             "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(tmp_path / "target"),
-            "--log-path", str(tmp_path), "--log-level", "none", "--no-send-anonymous-usage-stats"]
+            "--log-path", str(tmp_path), "--log-level", "none", "--log-level-file", "none",
+            "--no-send-anonymous-usage-stats"]
     os.environ["CROSSCLUSTER_WAREHOUSE_DB"] = str(full)
     try:
         result = dbtRunner().invoke(args)

@@ -3,8 +3,9 @@
 A reader knows, besides the free cells, the totals the release publishes over them: each district's employees and
 units (the sum of the area cells of its main industry in its region) and each country's employees in an
 industry class (its national shares reveal it). Within each such group, pipelines/disclosure.py chooses the
-secondary cells (a mixed-integer programme, SciPy HiGHS) so that no suppressed cell can be recovered; a group
-that cannot be protected has its total withheld. One row per register cell (object = 'area_industry'), and one
+secondary cells (a mixed-integer programme, SciPy HiGHS) so that no suppressed cell can be recovered, and the
+audit of the class's table confirms it (repairing where one group's total pins another's slack); a group that
+cannot be protected has its total withheld. One row per register cell (object = 'area_industry'), and one
 per withheld total (object = 'district' or 'national_class').
 
 A Python model because the choice is an optimisation over each industry class's cells. Built per country x year
@@ -71,7 +72,7 @@ def model(dbt, session):
 
 
 def _solve_partition(partition, cells_rel, districts_rel, region_of, rules) -> pa.Table:
-    from pipelines.disclosure import Cell, Group, Table, secondary_suppression
+    from pipelines.disclosure import Cell, Group, Table, protected_suppression
 
     build = _in([partition])
     districts_of = defaultdict(list)
@@ -94,7 +95,7 @@ def _solve_partition(partition, cells_rel, districts_rel, region_of, rules) -> p
                 members = [i for i, r in enumerate(rows) if region_of.get((country, r[0])) == region]
                 table.groups.append(Group(("district", district_id), members))
             table.groups.append(Group(("national_class",), list(range(len(rows)))))
-            statuses, withheld = secondary_suppression(table, rules)
+            statuses, withheld = protected_suppression(table, rules)
             for key in withheld:
                 kind = key[0]
                 out.append((kind, country, year, None, system, code, key[1] if kind == "district" else None, "D"))

@@ -5,8 +5,9 @@ costs about three seconds per build before dbt does any work (importing dbt-core
 project). Here dbt runs in the step's process, which has imported dbt already (dagster-dbt imports it), and
 parses partially from the warehouse's own target folder (``partial_parse.msgpack``, 0.8 s on this project). The
 node results are the same messages dbt logs (``LogModelResult``, ``LogTestResult`` ...), collected through a
-callback and translated by dagster-dbt exactly as for a subprocess: materializations for models and seeds, asset
-check results for tests, the run's selection turned into dbt's ``--select`` by the same function.
+callback and, when dbt has finished, translated by dagster-dbt exactly as for a subprocess: materializations for
+models and seeds, asset check results for tests, the run's selection turned into dbt's ``--select`` by the same
+function. dbt prints nothing; its full log is ``dbt.log`` in ``log_path`` (the warehouse's ``logs/``).
 
 dbt runs in the calling thread, so Ctrl-C or SIGTERM (a KeyboardInterrupt there) reaches dbt, which cancels its
 open queries and re-raises; a Python model in a worker thread finishes its statement.
@@ -95,6 +96,7 @@ def run_dbt(
     project: DbtProject,
     translator: DagsterDbtTranslator,
     target_path: Path,
+    log_path: Path,
 ) -> Iterator:
     """Run ``dbt <args>`` for the context's selection in this process; yield the Dagster events of its nodes,
     then raise :class:`DbtBuildFailed` when a node failed."""
@@ -115,8 +117,10 @@ def run_dbt(
         "--project-dir", str(project.project_dir),
         "--profiles-dir", str(project.profiles_dir),
         "--target-path", str(target_path),
-        # dbt writes its full log to DBT_LOG_PATH (beside the warehouse); nothing on the console, no network.
+        # dbt writes its full log (debug level, with the SQL) to log_path/dbt.log; nothing on the console, no network.
+        "--log-path", str(log_path),
         "--log-level", "none",
+        "--log-level-file", "debug",
         "--no-send-anonymous-usage-stats",
         "--no-use-colors",
     ]

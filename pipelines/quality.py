@@ -134,7 +134,9 @@ def validate_tables(database: Path, schema: str = "marts", suites: list[Suite] |
         for suite in suites or load_suites():
             table_columns = [r[0] for r in con.execute(f"describe {schema}.{suite.table}").fetchall()]
             columns = suite_columns(suite.definition, table_columns, PUBLISHED_TABLES.get(suite.table, ()))
-            frame = con.execute(f"select {', '.join(columns)} from {schema}.{suite.table}").df()
+            # Through Arrow: DuckDB's .df() of a national register's area x industry table (8.7 M rows at 50 M
+            # units) takes 9 s and peaks at 5.9 GB; .to_arrow_table().to_pandas() 0.7 s and 2.1 GB (BENCHMARKS §10).
+            frame = con.sql(f"select {', '.join(columns)} from {schema}.{suite.table}").to_arrow_table().to_pandas()
             resolved = Suite(suite.name, suite.table, suite.path, resolve_rules(suite.definition, rules), suite.skip_when_empty)
             result = validate_suite(resolved, frame, PUBLISHED_TABLES.get(suite.table, ()))
             for failure in result.failures:

@@ -368,14 +368,61 @@ class _AuditTally:
             if len(self.examples) < 20:
                 self.examples.append({**where, "value": result.value, "lower": result.lower, "upper": result.upper})
 
+    def merge(self, other: _AuditTally) -> None:
+        self.audited += other.audited
+        self.unprotected += other.unprotected
+        if other.narrowest is not None:
+            self.narrowest = other.narrowest if self.narrowest is None else min(self.narrowest, other.narrowest)
+        self.examples.extend(other.examples[: 20 - len(self.examples)])
 
-def audit_warehouse(con, rules: DisclosureRules) -> dict:
+    def as_dict(self) -> dict:
+        narrowest = None if self.narrowest is None or self.narrowest == float("inf") else self.narrowest
+        return {"audited": self.audited, "unprotected": self.unprotected, "narrowest": narrowest,
+                "examples": self.examples}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> _AuditTally:
+        return cls(data["audited"], data["unprotected"], data["narrowest"], list(data["examples"]))
+
+
+# The audit's own code: a partition's recorded audit is reused only by the same code and rules.
+AUDIT_CODE_SHA256 = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+_PARTITION_CELLS = """
+    select p.country, p.ref_year, p.industry_system, p.industry_code, p.area_code, r.region_code,
+           p.employees, p.establishments, m.conf_status, m.national_share is not null as shares_published
+    from intermediate.int_area_industry_primary as p
+    inner join marts.area_industry as m using (country, ref_year, area_code, industry_system, industry_code)
+    left join intermediate.int_area_regions as r using (country, area_code)
+    where p.country = ? and p.ref_year = ?
+"""
+
+# The content of everything a partition's audit reads (its cells, their published statuses and shares, the
+# published district totals over them), as one hash computed in DuckDB.
+_PARTITION_DIGEST = f"""
+    select md5(coalesce(string_agg(h, ',' order by h), '')) from (
+        select md5(cast((industry_system, industry_code, area_code, region_code, employees, establishments,
+                         conf_status, shares_published) as varchar)) as h
+        from ({_PARTITION_CELLS})
+        union all
+        select md5(cast(('district', industry_system, main_industry_code, area_code, district_id) as varchar))
+        from marts.districts where employees is not null and country = ? and ref_year = ?
+    )
+"""
+
+
+def audit_warehouse(con, rules: DisclosureRules, previous: dict | None = None) -> dict:
     """The audit of a built warehouse (read-only connection): for each industry class of each country and year
     with suppressed register cells, the table a reader sees is rebuilt from what is published (the free cells of
     marts.area_industry, the district totals of marts.districts, a class's national total where any national
     share of it is published) with the true values of the suppressed cells, and every suppressed cell's interval
     is solved; likewise each district's tier and size-class cells under its published employees. Returns counts
-    and the unprotected cells (none in a release)."""
+    and the unprotected cells (none in a release).
+
+    ``previous`` is an earlier result: a partition (country x year) whose audited content has the same hash as
+    then (``partitions`` in the result), audited by the same code and rules, keeps its earlier tally instead of
+    being solved again (the audit is a function of that content), so a refresh that changed one year audits that
+    year's cells. ``partitions_reused`` says how many were."""
     districts = con.execute(
         "select country, ref_year, industry_system, main_industry_code, area_code, district_id from marts.districts "
         "where employees is not null"
@@ -383,40 +430,27 @@ def audit_warehouse(con, rules: DisclosureRules) -> dict:
     published_totals: dict[tuple, list[tuple[str, str]]] = {}
     for country, year, system, code, region, district_id in districts:
         published_totals.setdefault((country, year, system, code), []).append((region, district_id))
+    reusable = {}
+    if (previous and previous.get("rules_sha256") == rules.sha256
+            and previous.get("audit_code_sha256") == AUDIT_CODE_SHA256):
+        reusable = previous.get("partitions") or {}
     tally = _AuditTally()
+    by_partition: dict[str, dict] = {}
+    reused = 0
     # One country x year at a time: a national register's cells are many (memory), and no group spans two.
     partitions = con.execute(
         "select distinct country, ref_year from intermediate.int_area_industry_primary order by 1, 2").fetchall()
     for country, year in partitions:
-        cells = con.execute(
-            """
-            select p.country, p.ref_year, p.industry_system, p.industry_code, p.area_code, r.region_code,
-                   p.employees, p.establishments, m.conf_status, m.national_share is not null as shares_published
-            from intermediate.int_area_industry_primary as p
-            inner join marts.area_industry as m using (country, ref_year, area_code, industry_system, industry_code)
-            left join intermediate.int_area_regions as r using (country, area_code)
-            where p.country = ? and p.ref_year = ?
-            order by 1, 2, 3, 4, 5
-            """,
-            [country, year],
-        ).fetchall()
-        by_class: dict[tuple, list] = {}
-        for row in cells:
-            by_class.setdefault(row[:4], []).append(row)
-        del cells
-        for klass, rows in by_class.items():
-            statuses = [r[8] for r in rows]
-            if all(s == FREE for s in statuses):
-                continue
-            table = Table([Cell((r[4],), float(r[6]), int(r[7]), r[8]) for r in rows])
-            for region, district_id in published_totals.get(klass, []):
-                members = [i for i, r in enumerate(rows) if r[5] == region]
-                if members:
-                    table.groups.append(Group(("district", district_id), members))
-            if any(r[9] for r in rows):
-                table.groups.append(Group(("national_class",), list(range(len(rows)))))
-            for result in audit(table, statuses, set(), rules):
-                tally.add(result, {"class": list(klass), "area_code": result.key[0]})
+        key = f"{country}|{year}"
+        digest = con.execute(_PARTITION_DIGEST, [country, year, country, year]).fetchone()[0]
+        prior = reusable.get(key)
+        if prior is not None and prior.get("digest") == digest:
+            part = _AuditTally.from_dict(prior)
+            reused += 1
+        else:
+            part = _audit_partition(con, country, year, published_totals, rules)
+        tally.merge(part)
+        by_partition[key] = {"digest": digest, **part.as_dict()}
     # Each district's tiers, and its size classes, add up to its published employees: one group per dimension.
     components = con.execute(
         """
@@ -454,7 +488,34 @@ def audit_warehouse(con, rules: DisclosureRules) -> dict:
         "narrowest_protection": (None if tally.narrowest is None or tally.narrowest == float("inf")
                                  else round(tally.narrowest, 6)),
         "unprotected_examples": tally.examples,
+        "audit_code_sha256": AUDIT_CODE_SHA256,
+        "partitions": by_partition,
+        "partitions_reused": reused,
     }
+
+
+def _audit_partition(con, country: str, year: int, published_totals: dict, rules: DisclosureRules) -> _AuditTally:
+    """The audit of one country x year's register cells (see audit_warehouse)."""
+    tally = _AuditTally()
+    cells = con.execute(_PARTITION_CELLS + " order by 1, 2, 3, 4, 5", [country, year]).fetchall()
+    by_class: dict[tuple, list] = {}
+    for row in cells:
+        by_class.setdefault(row[:4], []).append(row)
+    del cells
+    for klass, rows in by_class.items():
+        statuses = [r[8] for r in rows]
+        if all(s == FREE for s in statuses):
+            continue
+        table = Table([Cell((r[4],), float(r[6]), int(r[7]), r[8]) for r in rows])
+        for region, district_id in published_totals.get(klass, []):
+            members = [i for i, r in enumerate(rows) if r[5] == region]
+            if members:
+                table.groups.append(Group(("district", district_id), members))
+        if any(r[9] for r in rows):
+            table.groups.append(Group(("national_class",), list(range(len(rows)))))
+        for result in audit(table, statuses, set(), rules):
+            tally.add(result, {"class": list(klass), "area_code": result.key[0]})
+    return tally
 
 
 AUDIT_FILE = "disclosure_audit.json"
@@ -475,11 +536,23 @@ def record_audit(paths, result: dict) -> None:
         json.dumps({"dbt_invocation_id": _build_id(paths), "audit": result}, indent=2) + "\n", encoding="utf-8")
 
 
-def recorded_audit(paths) -> dict | None:
-    """The audit recorded for the current build, or None (no audit yet, or one of an earlier build)."""
+def _recorded(paths) -> dict | None:
     try:
-        recorded = json.loads((paths.warehouse_dir / AUDIT_FILE).read_text(encoding="utf-8"))
+        return json.loads((paths.warehouse_dir / AUDIT_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def recorded_audit(paths) -> dict | None:
+    """The audit recorded for the current build, or None (no audit yet, or one of an earlier build)."""
+    recorded = _recorded(paths)
     build = _build_id(paths)
-    return recorded["audit"] if build is not None and recorded.get("dbt_invocation_id") == build else None
+    if recorded is None or build is None or recorded.get("dbt_invocation_id") != build:
+        return None
+    return recorded["audit"]
+
+
+def last_audit(paths) -> dict | None:
+    """The last audit recorded for this warehouse, of whichever build (its partitions' tallies can be reused)."""
+    recorded = _recorded(paths)
+    return recorded.get("audit") if recorded else None

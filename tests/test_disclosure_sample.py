@@ -185,3 +185,35 @@ def test_district_totals_take_the_primary_status_of_their_units(refreshed):
             assert row.conf_status == shown[(row.district_id, row.ref_year)]
             value = row.obs_value if hasattr(row, "obs_value") else row.measured_value
             assert pd.isna(value) == (row.conf_status != FREE)
+
+
+def test_the_audit_of_an_unchanged_partition_is_reused_and_a_changed_one_is_solved_again(refreshed):
+    """A partition keeps its earlier tally only while the hash of what its audit reads is the same."""
+    import copy
+
+    paths, _ = refreshed
+    con = duckdb.connect(str(paths.warehouse_db), read_only=True)
+    try:
+        first = audit_warehouse(con, RULES)
+        partitions = sorted(first["partitions"])
+        assert len(partitions) >= 4 and first["partitions_reused"] == 0
+
+        again = audit_warehouse(con, RULES, previous=first)
+        assert again["partitions_reused"] == len(partitions)
+        assert {k: v for k, v in again.items() if k != "partitions_reused"} == \
+            {k: v for k, v in first.items() if k != "partitions_reused"}
+
+        # A recorded tally is what a reused partition reports (the reuse is real) ...
+        marked = copy.deepcopy(first)
+        marked["partitions"][partitions[0]]["audited"] += 1000
+        assert audit_warehouse(con, RULES, previous=marked)["suppressed_cells_audited"] == \
+            first["suppressed_cells_audited"] + 1000
+        # ... and a partition whose content hash differs is audited again.
+        marked["partitions"][partitions[0]]["digest"] = "0" * 32
+        redone = audit_warehouse(con, RULES, previous=marked)
+        assert redone["partitions_reused"] == len(partitions) - 1
+        assert redone["suppressed_cells_audited"] == first["suppressed_cells_audited"]
+        # Other rules or other audit code: nothing is reused.
+        assert audit_warehouse(con, RULES, previous={**first, "audit_code_sha256": "x"})["partitions_reused"] == 0
+    finally:
+        con.close()

@@ -8,8 +8,11 @@
     changes every fingerprint and rebuilds every partition. A change of the dbt project itself is a full refresh
     (the pipeline passes --full-refresh when the project's hash differs from the last build's). -#}
 
+{#- Where every partitioned model (intermediate or mart) records what it was built from. -#}
+{% macro built_partitions_schema() %}intermediate{% endmacro %}
+
 {% macro built_partitions_relation() -%}
-{{ adapter.get_relation(database=this.database, schema=this.schema, identifier='built_partitions') or '' }}
+{{ adapter.get_relation(database=this.database, schema=built_partitions_schema(), identifier='built_partitions') or '' }}
 {%- endmacro %}
 
 {#- (country, ref_year) rows of the partitions this model builds in this run: all of them on a first build or a
@@ -44,12 +47,17 @@ where (country, ref_year) in (select country, ref_year from ({{ partitions_to_bu
 {%- endif -%}
 {%- endmacro %}
 
+{#- on-run-start: the table of what each partitioned model was built from. -#}
+{% macro create_built_partitions() -%}
+create schema if not exists {{ built_partitions_schema() }};
+create table if not exists {{ built_partitions_schema() }}.built_partitions (
+    model varchar, country varchar, ref_year integer, inputs_fingerprint varchar
+)
+{%- endmacro %}
+
 {#- Post-hook: record the fingerprints this model is now built from. -#}
 {% macro record_built_partitions() -%}
-create table if not exists {{ this.schema }}.built_partitions (
-    model varchar, country varchar, ref_year integer, inputs_fingerprint varchar
-);
-delete from {{ this.schema }}.built_partitions where model = '{{ this.identifier }}';
-insert into {{ this.schema }}.built_partitions
+delete from {{ built_partitions_schema() }}.built_partitions where model = '{{ this.identifier }}';
+insert into {{ built_partitions_schema() }}.built_partitions
 select '{{ this.identifier }}', country, ref_year, inputs_fingerprint from {{ ref('int_partition_inputs') }}
 {%- endmacro %}

@@ -1,4 +1,6 @@
--- Area x industry location quotients (macro location_quotients; METHOD.md I1, I2, I8).
+-- Area x industry location quotients (macro location_quotients; METHOD.md I1, I2, I8). Built per country x year
+-- partition (macros/partitions.sql): a cell's LQ needs only its country and year's totals.
+-- depends_on: {{ ref('int_partition_inputs') }}
 with cells as (
     select
         country,
@@ -13,6 +15,7 @@ with cells as (
         is_estimate,
         is_synthetic
     from {{ ref('int_area_industry') }}
+    where {{ in_partitions_to_build() }}
 ),
 
 {{ location_quotients('cells') }}

@@ -1,7 +1,8 @@
 -- Published precision: LQ 6 decimals, shares 8, prevalence index 2 (floating-point sums
--- in a different order must not change a published value).
+-- in a different order must not change a published value). Built per country x year partition.
+-- depends_on: {{ ref('int_partition_inputs') }}
 with lq as (
-    select * from {{ ref('int_area_industry_lq') }}
+    select * from {{ ref('int_area_industry_lq') }} where {{ in_partitions_to_build() }}
 ),
 
 areas as (

@@ -3,9 +3,10 @@
 -- Register cells take their status from intermediate.int_disclosure_suppression (primary A, O, T; secondary D);
 -- cells of official statistics are published aggregates and keep their own flags (C where the source withheld
 -- the employment). Where a country's total of a class must be withheld, the cells' national shares and LQs,
--- which would reveal it, are withheld too.
+-- which would reveal it, are withheld too. Built per country x year partition.
+-- depends_on: {{ ref('int_partition_inputs') }}
 with cells as (
-    select * from {{ ref('int_area_industry_named') }}
+    select * from {{ ref('int_area_industry_named') }} where {{ in_partitions_to_build() }}
 ),
 
 suppression as (

@@ -31,12 +31,12 @@ def partitions_to_build(dbt, session, partition_inputs) -> list[tuple[str, int]]
     built = {}
     if dbt.is_incremental:
         exists = session.execute(
-            "select count(*) from duckdb_tables() where schema_name = ? and table_name = 'built_partitions'",
-            [dbt.this.schema],
+            "select count(*) from duckdb_tables() where schema_name = 'intermediate' "
+            "and table_name = 'built_partitions'",
         ).fetchone()[0]
         if exists:
             built = dict(((c, y), f) for c, y, f in session.execute(
-                f"select country, ref_year, inputs_fingerprint from {dbt.this.schema}.built_partitions "
+                "select country, ref_year, inputs_fingerprint from intermediate.built_partitions "
                 "where model = ?", [dbt.this.identifier]).fetchall())
     changed = sorted(key for key, fingerprint in current.items() if built.get(key) != fingerprint)
     if dbt.is_incremental:

@@ -25,6 +25,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from pipelines.paths import DAGSTER_HOME_DIR, ProjectPaths, display
 from pipelines.plan import RefreshPlan, plan_refresh
@@ -141,6 +142,17 @@ STEPS = ("reference", "ingest", "build", "check", "publish")
 BUILD_OPS = {"warehouse_models": ("build", "dbt build and tests"), "gx_suites": ("check", "Great Expectations suites"),
              "marts__area_industry_disclosure_audit": ("check", "disclosure audit"),
              "published__release": ("publish", "publish release")}
+
+
+class _Run(NamedTuple):
+    """One Dagster run of a refresh."""
+
+    step: str  # reference, ingest or build (a run that builds, whatever it also loads)
+    label: str
+    job: str
+    selection: list | None = None  # asset keys; None: the whole job
+    partition_key: str | None = None
+    loads: tuple[str, str] | None = None  # (step, label) of the loads a build run also does
 
 
 def _op_outcomes(instance, result, loads: tuple[str, str] | None = None) -> list[StepOutcome]:
@@ -359,15 +371,13 @@ def _run_locked(
         return report
 
     by_name = {a.key.path[-1]: a.key for a in ingest_assets}
-    # (step, label, job, asset selection, partition key, the load step a build run also does)
-    runs: list[tuple[str, str, str, list | None, str | None, tuple[str, str] | None]] = []
+    runs: list[_Run] = []
     if plan.reference and "reference" in steps_to_run:
-        runs.append(("reference", "reference data", "reference_job", [by_name[n] for n in plan.reference], None,
-                     None))
+        runs.append(_Run("reference", "reference data", "reference_job", [by_name[n] for n in plan.reference]))
     if "ingest" in steps_to_run:
         for (country, year), names in plan.partitions.items():
-            runs.append(("ingest", f"ingest {country} {year}", statistics_job_name(country),
-                         [by_name[n] for n in names], partition_key(year), None))
+            runs.append(_Run("ingest", f"ingest {country} {year}", statistics_job_name(country),
+                             [by_name[n] for n in names], partition_key(year)))
     if "build" in steps_to_run:
         from pipelines.defs.publish.assets import RELEASE_KEY
         from pipelines.defs.transform.assets import warehouse_models
@@ -376,16 +386,16 @@ def _run_locked(
         if with_suites and publish_release and runs:
             # The last load's job includes the build, the checks and the release (as the sensor's runs do):
             # one run lands it and publishes, instead of a run more for the build.
-            step, label, job_name, selection, pkey, _ = runs[-1]
-            runs[-1] = ("build", label, job_name, [*selection, *warehouse_models.keys, RELEASE_KEY], pkey,
-                        (step, label))
+            last = runs[-1]
+            runs[-1] = last._replace(step="build", selection=[*last.selection, *warehouse_models.keys, RELEASE_KEY],
+                                     loads=(last.step, last.label))
         else:
             job = "build_and_publish_job" if with_suites and publish_release else "build_job"
             selection = None
             if with_suites and not publish_release:  # the build and the suites (checks of the models), no release
                 selection = list(warehouse_models.keys)
                 job = "build_and_publish_job"
-            runs.append(("build", "dbt build and tests", job, selection, None, None))
+            runs.append(_Run("build", "dbt build and tests", job, selection))
 
     tags = {
         "crosscluster/raw_dir": display(paths.raw_dir),

@@ -90,6 +90,12 @@ class ProjectPaths:
         return self.warehouse_dir / "dbt_target"
 
     @property
+    def built_project_file(self) -> Path:
+        """The dbt project's hash (pipelines.plan.dbt_project_sha256) of the warehouse's last successful build:
+        another project is built with --full-refresh."""
+        return self.dbt_target_dir / "built_project.sha256"
+
+    @property
     def logs_dir(self) -> Path:
         """The refresh logs and dbt's own log file."""
         return self.warehouse_dir / "logs"

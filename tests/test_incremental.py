@@ -12,7 +12,6 @@ import shutil
 import duckdb
 
 from pipelines.bench import bump_employees
-from pipelines.defs.transform.assets import BUILT_PROJECT_FILE
 from pipelines.paths import DBT_PROJECT_DIR
 
 # Each partitioned model and its schema.
@@ -43,7 +42,7 @@ def test_one_changed_partition_is_rebuilt_alone_and_equals_a_full_build(office, 
     source, _ = refreshed
     # The copy was built by the same dbt project: its next build is incremental.
     paths.dbt_target_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copy(source.dbt_target_dir / BUILT_PROJECT_FILE, paths.dbt_target_dir / BUILT_PROJECT_FILE)
+    shutil.copy(source.built_project_file, paths.built_project_file)
     before = _fingerprints(paths.warehouse_db)
     register = paths.raw_dir / "it" / "asia_ul" / "2021" / "unita_locali_2021.csv"
     bumped = bump_employees(register)

@@ -64,8 +64,6 @@ class WarehouseTranslator(DagsterDbtTranslator):
 
 
 TRANSLATOR = WarehouseTranslator(_tables_to_ingest_keys())
-# The dbt project's hash (pipelines.plan.dbt_project_sha256) of the warehouse's last successful build.
-BUILT_PROJECT_FILE = "built_project.sha256"
 # A run tagged so rebuilds every partition of the partitioned models (crosscluster refresh --full).
 FULL_REBUILD_TAG = "crosscluster/full_rebuild"
 
@@ -86,7 +84,7 @@ def warehouse_models(context: dg.AssetExecutionContext):
     paths = project_paths()
     ensure_writer_may_run(paths, context.run.tags)
     project_sha256 = dbt_project_sha256()
-    built_with = paths.dbt_target_dir / BUILT_PROJECT_FILE
+    built_with = paths.built_project_file
     full = context.run.tags.get(FULL_REBUILD_TAG) == "true" or not (
         built_with.exists() and built_with.read_text(encoding="utf-8").strip() == project_sha256)
     if full:

@@ -64,7 +64,7 @@ class WarehouseTranslator(DagsterDbtTranslator):
 
 
 TRANSLATOR = WarehouseTranslator(_tables_to_ingest_keys())
-# A run tagged so rebuilds every partition of the partitioned models (crosscluster refresh --full).
+# A run with this tag set to "true" rebuilds every partition of the partitioned models (crosscluster refresh --full).
 FULL_REBUILD_TAG = "crosscluster/full_rebuild"
 
 
@@ -92,4 +92,5 @@ def warehouse_models(context: dg.AssetExecutionContext):
     # The warehouse's own target folder: its run results, and dbt's partial parsing reused between its runs.
     yield from run_dbt(context, ["build", *(["--full-refresh"] if full else [])], project=DBT_PROJECT,
                        translator=TRANSLATOR, target_path=paths.dbt_target_dir, log_path=paths.logs_dir)
-    built_with.write_text(project_sha256 + "\n", encoding="utf-8")
+    if not context.is_subset:  # a run of some models leaves the others built with the earlier project
+        built_with.write_text(project_sha256 + "\n", encoding="utf-8")

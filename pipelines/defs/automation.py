@@ -9,9 +9,9 @@
 sensor and the schedules: one orchestration path.
 
 The sensor hashes the files the catalogue reads from the input folder; its cursor keeps each file's size,
-modification time and hash, so a file that has not changed since the last evaluation is not read again. A file whose content is new for its
-partition requests one run of its country's job for that year (run key: partition and content hash, so an
-identical copy requests nothing); the run lands it, rebuilds and publishes. Office reference files in the input
+modification time and hash, so a file that has not changed since the last evaluation is not read again. A file
+whose content is new for its partition requests one run of its country's job for that year (run key: partition
+and content hash, so an identical copy requests nothing); the run lands it, rebuilds and publishes. Office reference files in the input
 folder (labour-market-area maps) request a ``reference_job`` run the same way.
 """
 

@@ -90,7 +90,7 @@ def warehouse_models(context: dg.AssetExecutionContext):
     if full:
         context.log.info("full refresh of the partitioned models (new dbt project, or asked for)")
     # The warehouse's own target folder: its run results, and dbt's partial parsing reused between its runs.
-    yield from run_dbt(context, ["build", *(["--full-refresh"] if full else [])], project=DBT_PROJECT,
-                       translator=TRANSLATOR, target_path=paths.dbt_target_dir, log_path=paths.logs_dir)
+    yield from run_dbt(context, ["build", *(["--full-refresh"] if full else [])],
+                       target_path=paths.dbt_target_dir, log_path=paths.logs_dir)
     if not context.is_subset:  # a run of some models leaves the others built with the earlier project
         built_with.write_text(project_sha256 + "\n", encoding="utf-8")

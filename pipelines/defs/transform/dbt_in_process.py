@@ -15,15 +15,17 @@ open queries and re-raises; a Python model in a worker thread finishes its state
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtProject
-from dagster_dbt.asset_utils import DBT_INDIRECT_SELECTION_ENV, get_updated_cli_invocation_params_for_context
+from dagster_dbt.asset_utils import (
+    DBT_INDIRECT_SELECTION_ENV,
+    get_manifest_and_translator_from_dbt_assets,
+    get_updated_cli_invocation_params_for_context,
+)
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
 from pipelines.errors import DbtBuildFailed
@@ -32,19 +34,6 @@ from pipelines.errors import DbtBuildFailed
 RESULT_EVENTS = frozenset({"LogModelResult", "LogSeedResult", "LogSnapshotResult", "LogTestResult"})
 # dbt statuses of a node that stops the build (a test that fails with severity warn is "warn").
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
-
-_manifest_cache: dict[Path, tuple[float, dict]] = {}
-
-
-def load_manifest(path: Path) -> dict:
-    """The parsed project's manifest.json, read once per process while its file is unchanged."""
-    mtime = path.stat().st_mtime
-    cached = _manifest_cache.get(path)
-    if cached is None or cached[0] != mtime:
-        cached = (mtime, json.loads(path.read_text(encoding="utf-8")))
-        _manifest_cache[path] = cached
-    return cached[1]
-
 
 @contextmanager
 def _environment(values: dict[str, str]) -> Iterator[None]:
@@ -89,21 +78,14 @@ def close_warehouse_connection() -> None:
             DuckDBConnectionManager._ENV = None
 
 
-def run_dbt(
-    context: dg.AssetExecutionContext,
-    args: Sequence[str],
-    *,
-    project: DbtProject,
-    translator: DagsterDbtTranslator,
-    target_path: Path,
-    log_path: Path,
-) -> Iterator:
+def run_dbt(context: dg.AssetExecutionContext, args: Sequence[str], *, target_path: Path, log_path: Path) -> Iterator:
     """Run ``dbt <args>`` for the context's selection in this process; yield the Dagster events of its nodes,
-    then raise :class:`DbtBuildFailed` when a node failed."""
+    then raise :class:`DbtBuildFailed` when a node failed. The manifest, the translator and the project are the
+    ones the dbt assets definition was built with (no second read of manifest.json)."""
     from dbt.cli.main import dbtRunner
     from dbt_common.events.functions import msg_to_dict
 
-    manifest = load_manifest(project.manifest_path)
+    manifest, translator, project = get_manifest_and_translator_from_dbt_assets([context.assets_def])
     params = get_updated_cli_invocation_params_for_context(
         context=context, manifest=manifest, dagster_dbt_translator=translator
     )

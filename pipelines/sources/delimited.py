@@ -188,10 +188,11 @@ def inspect_delimited(
     entry_hint: str = "the catalogue entry",
     encoding_at: str | None = None,
     workdir: Path | None = None,
+    **_: object,
 ) -> DelimitedFile:
     """The whole-file checks (see the module docstring): encoding, header, required columns, rows that do not
     fit the header. ``required_columns`` holds header names or 1-based positions; a missing one is a
-    whole-file error."""
+    whole-file error. Options of other adapters are ignored."""
     path = Path(path)
     if path.stat().st_size == 0:
         raise InputFileError(path, "the file is empty", "Replace it with a complete export of the source.")
@@ -256,25 +257,13 @@ def inspect_delimited(
     return DelimitedFile(path, readable, delimiter, _dedupe(header), header_lines, last_line, truncated, problems)
 
 
-def read_delimited(
-    path: Path,
-    *,
-    encoding: str | tuple[str, ...] = "utf-8",
-    delimiter: str = ",",
-    required_columns: list[str | int] | None = None,
-    entry_hint: str = "the catalogue entry",
-    encoding_at: str | None = None,
-    workdir: Path | None = None,
-    **_: object,
-) -> pl.LazyFrame:
+def read_delimited(path: Path, **options) -> pl.LazyFrame:
     """Every cell as text (trimmed, empty -> null); ``_line`` is the physical line of each row; rows that do
-    not fit the header carry ``_problem`` and ``_raw_line`` (see the module docstring).
+    not fit the header carry ``_problem`` and ``_raw_line`` (see the module docstring). ``options`` are those
+    of :func:`inspect_delimited`.
 
     Line numbers assume that data rows do not contain quoted line breaks (headers may)."""
-    return scan_delimited(inspect_delimited(
-        path, encoding=encoding, delimiter=delimiter, required_columns=required_columns, entry_hint=entry_hint,
-        encoding_at=encoding_at, workdir=workdir,
-    ))
+    return scan_delimited(inspect_delimited(path, **options))
 
 
 def scan_delimited(file: DelimitedFile) -> pl.LazyFrame:

@@ -40,6 +40,7 @@ def inspect_denue(
     entry_hint: str = "the catalogue entry",
     encoding_at: str | None = None,
     workdir: Path | None = None,
+    **_: object,
 ) -> DelimitedFile:
     """The delimited file's whole-file checks, and the DENUE layout: the full one or clee."""
     file = inspect_delimited(
@@ -93,18 +94,6 @@ def derived_sql(columns: list[str], column_sql, zfill_sql) -> dict[str, str]:
     return out
 
 
-def read_denue(
-    path: Path,
-    *,
-    encoding: str | tuple[str, ...] = "utf-8",
-    delimiter: str = ",",
-    required_columns: list[str | int] | None = None,
-    entry_hint: str = "the catalogue entry",
-    encoding_at: str | None = None,
-    workdir: Path | None = None,
-    **_: object,
-) -> pl.LazyFrame:
-    return add_derived_columns(scan_delimited(inspect_denue(
-        path, encoding=encoding, delimiter=delimiter, required_columns=required_columns, entry_hint=entry_hint,
-        encoding_at=encoding_at, workdir=workdir,
-    )))
+def read_denue(path: Path, **options) -> pl.LazyFrame:
+    """The file's rows (read_delimited) with the derived columns; ``options`` are those of :func:`inspect_denue`."""
+    return add_derived_columns(scan_delimited(inspect_denue(path, **options)))

@@ -9,7 +9,7 @@
     (the pipeline passes --full-refresh when the project's hash differs from the last build's). -#}
 
 {#- Where every partitioned model (intermediate or mart) records what it was built from. -#}
-{% macro built_partitions_schema() %}intermediate{% endmacro %}
+{% macro built_partitions_schema() %}{{ var('built_partitions_schema') }}{% endmacro %}
 
 {% macro built_partitions_relation() -%}
 {{ adapter.get_relation(database=this.database, schema=built_partitions_schema(), identifier='built_partitions') or '' }}

@@ -30,13 +30,14 @@ def partitions_to_build(dbt, session, partition_inputs) -> list[tuple[str, int]]
                    .fetchall())
     built = {}
     if dbt.is_incremental:
+        schema = dbt.config.get("built_partitions_schema")
         exists = session.execute(
-            "select count(*) from duckdb_tables() where schema_name = 'intermediate' "
-            "and table_name = 'built_partitions'",
+            "select count(*) from duckdb_tables() where schema_name = ? and table_name = 'built_partitions'",
+            [schema],
         ).fetchone()[0]
         if exists:
             built = dict(((c, y), f) for c, y, f in session.execute(
-                "select country, ref_year, inputs_fingerprint from intermediate.built_partitions "
+                f"select country, ref_year, inputs_fingerprint from {schema}.built_partitions "
                 "where model = ?", [dbt.this.identifier]).fetchall())
     changed = sorted(key for key, fingerprint in current.items() if built.get(key) != fingerprint)
     if dbt.is_incremental:
